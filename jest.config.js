@@ -1,0 +1,20 @@
+/**
+ * Jest runs in native ESM mode (`node --experimental-vm-modules`): Nest 12 ships ES modules only.
+ * ts-jest transpiles each file on its own (isolatedModules); `npm run typecheck` type-checks the whole tree.
+ * @type {import('jest').Config}
+ */
+const shared = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
+  },
+  testEnvironment: '<rootDir>/test/node-environment.js',
+};
+
+export default {
+  projects: [
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/src'], testMatch: ['**/*.spec.ts'] },
+    { ...shared, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'] },
+  ],
+};
