@@ -223,3 +223,41 @@ export function base64MulawDurationMs(payload: string): number {
   else if (payload.endsWith('=')) padding = 1;
   return ((payload.length * 3) / 4 - padding) / MULAW_BYTES_PER_MS;
 }
+
+/** Result of {@link parseServerFrame}. */
+export type ParsedServerFrame =
+  | { readonly ok: true; readonly frame: TwilioOutboundFrame }
+  | { readonly ok: false; readonly reason: FrameRejection; readonly detail: string };
+
+/**
+ * Parses a frame a Media Streams *server* sends (what a raw-audio agent sends us in relay mode): `media`, `mark`,
+ * `clear`. Never throws.
+ */
+export function parseServerFrame(data: string | Buffer): ParsedServerFrame {
+  const size = typeof data === 'string' ? data.length : data.byteLength;
+  if (size > MAX_TWILIO_FRAME_BYTES) return { ok: false, reason: 'oversized', detail: `${size} bytes` };
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'not_json', detail: 'frame is not JSON' };
+  }
+  if (!isObject(json)) return { ok: false, reason: 'invalid', detail: 'frame is not a JSON object' };
+  const streamSid = str(json.streamSid) ?? '';
+  switch (json.event) {
+    case 'media': {
+      const payload = isObject(json.media) ? str(json.media.payload) : undefined;
+      if (payload === undefined) return { ok: false, reason: 'invalid', detail: 'media: missing payload' };
+      return { ok: true, frame: { event: 'media', streamSid, media: { payload } } };
+    }
+    case 'mark': {
+      const name = isObject(json.mark) ? str(json.mark.name) : undefined;
+      if (!name) return { ok: false, reason: 'invalid', detail: 'mark: missing name' };
+      return { ok: true, frame: { event: 'mark', streamSid, mark: { name } } };
+    }
+    case 'clear':
+      return { ok: true, frame: { event: 'clear', streamSid } };
+    default:
+      return { ok: false, reason: 'unknown_event', detail: 'unknown event' };
+  }
+}

@@ -63,8 +63,11 @@ export interface AudioStreamOptions {
 export interface AudioStream {
   /** Feeds one frame. Never throws on bad audio; bounded memory whatever the caller sends. */
   push(frame: AudioFrame): void;
-  /** Ends the stream at stream time `atMs`: flushes the reorder buffer, closes open turns (emitting `speech.stopped`). */
-  end(atMs: number): void;
+  /**
+   * Ends the stream at stream time `atMs`: flushes the reorder buffer, closes open turns (emitting `speech.stopped`).
+   * May return a promise (e.g. model inference still in flight) that resolves once every event has been emitted.
+   */
+  end(atMs: number): void | Promise<void>;
   /** Releases everything without emitting further events (socket died). Idempotent. */
   close(): void;
   readonly stats: Readonly<AudioStreamStats>;

@@ -1,0 +1,1 @@
+export const RESOLVED_API_OPTIONS = Symbol('RESOLVED_API_OPTIONS');

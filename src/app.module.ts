@@ -1,0 +1,78 @@
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ApiModule } from './api/api.module.js';
+import { CallsModule } from './calls/calls.module.js';
+import { APP_ENV, appEnvConfig } from './config/app-env.js';
+import type { AppEnv } from './config/env.schema.js';
+import { HealthModule } from './health/health.module.js';
+import { CallContextMiddleware } from './logging/call-context.middleware.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MediaModule } from './media/media.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { RetellModule } from './retell/retell.module.js';
+import { TwilioModule } from './twilio/twilio.module.js';
+
+/** Options of {@link AppModule.forRoot}. */
+export interface AppModuleOptions {
+  /**
+   * The environment to read settings from. Default `process.env` plus a `.env` file; tests and the demo pass their
+   * own (no `.env` is read then).
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The callbridge service: every module composed by DI, each configured from the validated environment. Companies
+ * embedding callbridge in their own Nest app import the modules they need the same way.
+ */
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    const fromEnv = <T>(pick: (env: AppEnv) => T) => ({ inject: [APP_ENV], useFactory: pick });
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: options.env !== undefined,
+          load: [appEnvConfig(options.env ?? process.env)],
+        }),
+        LoggingModule.forRootAsync({ isGlobal: true, ...fromEnv((env) => ({ level: env.LOG_LEVEL })) }),
+        MetricsModule,
+        EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
+        CallsModule.forRoot({ isGlobal: true }),
+        RetellModule.forRootAsync({
+          isGlobal: true,
+          ...fromEnv((env) => ({
+            apiKey: env.RETELL_API_KEY,
+            agentId: env.RETELL_AGENT_ID,
+            baseUrl: env.RETELL_BASE_URL,
+            sipDomain: env.RETELL_SIP_DOMAIN,
+            registerTimeoutMs: env.RETELL_REGISTER_TIMEOUT_MS,
+          })),
+        }),
+        TwilioModule.forRootAsync({
+          isGlobal: true,
+          ...fromEnv((env) => ({
+            accountSid: env.TWILIO_ACCOUNT_SID,
+            authToken: env.TWILIO_AUTH_TOKEN,
+            phoneNumber: env.TWILIO_PHONE_NUMBER,
+            apiBaseUrl: env.TWILIO_API_BASE_URL,
+            publicUrl: env.PUBLIC_URL,
+            fallbackMessage: env.FALLBACK_MESSAGE,
+            fallbackNumber: env.FALLBACK_NUMBER,
+            mediaMode: env.MEDIA_MODE,
+          })),
+        }),
+        MediaModule.forRootAsync(fromEnv((env) => ({ mode: env.MEDIA_MODE, agentStreamUrl: env.AGENT_STREAM_URL }))),
+        ApiModule.forRootAsync(fromEnv((env) => ({ token: env.API_TOKEN }))),
+        HealthModule,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(CallContextMiddleware).forRoutes('*');
+  }
+}

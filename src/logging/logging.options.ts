@@ -1,0 +1,25 @@
+import type { LogLevel } from '../config/env.schema.js';
+
+/** Options of {@link LoggingModule}. */
+export interface LoggingModuleOptions {
+  /** Default `info`. */
+  level?: LogLevel;
+  /** Where JSON lines go; default stdout (fd 1). */
+  destination?: number | string;
+  /** Static fields on every line. */
+  base?: Record<string, unknown>;
+}
+
+export interface ResolvedLoggingOptions {
+  readonly level: LogLevel;
+  readonly destination: number | string;
+  readonly base: Record<string, unknown>;
+}
+
+export function resolveLoggingOptions(options: LoggingModuleOptions = {}): ResolvedLoggingOptions {
+  return {
+    level: options.level ?? 'info',
+    destination: options.destination ?? 1,
+    base: { service: 'callbridge', ...options.base },
+  };
+}

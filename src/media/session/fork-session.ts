@@ -1,0 +1,114 @@
+import type { WebSocket } from 'ws';
+import type { MediaTrack, MediaFrame, StartFrame } from '../../protocol/twilio-media.js';
+import type { AudioEvent, AudioStream } from '../audio/audio-processor.interface.js';
+import { ConversationAnalyzer } from '../analytics/conversation-analyzer.js';
+import { MEDIA_EVENTS, speakerOf } from '../media.events.js';
+import { MediaSession, type SessionDeps } from './media-session.js';
+import { decodePayload } from './payload-decoder.js';
+
+/**
+ * Fork mode: Twilio forks both tracks of the call here (`<Start><Stream track="both_tracks">`). Measures the
+ * conversation live, raises app events as it goes, and keeps the call record's analytics current.
+ */
+export class ForkSession extends MediaSession {
+  private audio: AudioStream | undefined;
+  private analyzer: ConversationAnalyzer | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastTimestamp = 0;
+  private dirty = false;
+  private tracks: readonly MediaTrack[] = [];
+
+  constructor(socket: WebSocket, deps: SessionDeps) {
+    super(socket, deps);
+  }
+
+  protected onStart(frame: StartFrame): void {
+    const callSid = frame.start.callSid;
+    const streamSid = frame.streamSid;
+    this.tracks = frame.start.tracks;
+    this.analyzer = new ConversationAnalyzer(
+      {
+        interruption: (at) => this.emit(MEDIA_EVENTS.interruption, { callSid, streamSid, at }),
+        deadAir: (ms, since) => this.emit(MEDIA_EVENTS.deadAir, { callSid, streamSid, ms, since }),
+      },
+      this.deps.options.deadAirThresholdMs,
+    );
+    this.audio = this.deps.audio.open({ tracks: this.tracks, onEvent: (e) => this.onAudioEvent(e) });
+    this.deps.metrics.mediaConnections.inc({ mode: 'fork' });
+    this.flushTimer = setInterval(() => void this.flush(), this.deps.options.analyticsFlushMs);
+    this.flushTimer.unref();
+    this.log('log', { msg: 'media stream started', mode: 'fork', tracks: this.tracks });
+    void this.deps.calls.update(callSid, (d) => {
+      d.media = this.mediaInfo('fork', this.tracks);
+    });
+    this.emit(MEDIA_EVENTS.streamStarted, { callSid, streamSid, mode: 'fork' });
+  }
+
+  protected onMedia(frame: MediaFrame): void {
+    const { track, timestamp } = frame.media;
+    if (timestamp > this.lastTimestamp) this.lastTimestamp = timestamp;
+    this.audio!.push({ sequenceNumber: frame.sequenceNumber, track, timestamp, payload: decodePayload(frame.media.payload) });
+    this.analyzer!.advance(this.lastTimestamp);
+  }
+
+  private onAudioEvent(e: AudioEvent): void {
+    if (this.finished && !this.audio) return;
+    this.analyzer?.onEvent(e);
+    this.dirty = true;
+    const base = { callSid: this.callSid!, streamSid: this.streamSid! };
+    switch (e.type) {
+      case 'speech.started':
+        return this.emit(MEDIA_EVENTS.speechStarted, { ...base, track: e.track, speaker: speakerOf(e.track), at: e.at });
+      case 'speech.stopped':
+        return this.emit(MEDIA_EVENTS.speechStopped, { ...base, track: e.track, speaker: speakerOf(e.track), at: e.at });
+      case 'dtmf':
+        return this.emit(MEDIA_EVENTS.dtmf, { ...base, digit: e.digit, at: e.at });
+    }
+  }
+
+  /** Writes the live analytics and counters to the call record (only when something changed). */
+  private async flush(): Promise<void> {
+    if (!this.callSid || !this.analyzer || !this.dirty) return;
+    this.dirty = false;
+    const analytics = this.analyzer.snapshot();
+    const frames = { ...this.frames };
+    const dropped = { ...this.dropped, ...this.audioDrops() };
+    await this.deps.calls.update(this.callSid, (d) => {
+      if (!d.media || d.media.streamSid !== this.streamSid) return false;
+      d.media.analytics = analytics;
+      d.media.frames = frames;
+      d.media.dropped = dropped;
+    });
+  }
+
+  private audioDrops(): Record<string, number> {
+    const s = this.audio?.stats;
+    if (!s) return {};
+    const out: Record<string, number> = {};
+    if (s.framesLate) out.late = s.framesLate;
+    if (s.framesDuplicate) out.duplicate = s.framesDuplicate;
+    if (s.framesMissing) out.missing = s.framesMissing;
+    return out;
+  }
+
+  protected async close(reason: string): Promise<void> {
+    clearInterval(this.flushTimer);
+    if (!this.started) return;
+    this.deps.metrics.mediaConnections.dec({ mode: 'fork' });
+    const audio = this.audio;
+    if (audio) {
+      // Let the processor close open turns (and finish inference in flight) so the final figures are complete.
+      await audio.end(this.lastTimestamp);
+      audio.close();
+    }
+    this.dirty = true;
+    await this.flush();
+    this.audio = undefined;
+    await this.deps.calls.update(this.callSid!, (d) => {
+      if (!d.media || d.media.streamSid !== this.streamSid) return false;
+      d.media.endedAt = new Date().toISOString();
+    });
+    this.log('log', { msg: 'media stream ended', reason, frames: this.frames, dropped: this.dropped });
+    this.emit(MEDIA_EVENTS.streamEnded, { callSid: this.callSid, streamSid: this.streamSid, mode: 'fork' });
+  }
+}

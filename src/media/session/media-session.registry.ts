@@ -1,0 +1,42 @@
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { WebSocket } from 'ws';
+import { CLOSE_CODES } from '../media.constants.js';
+import type { MediaSession } from './media-session.js';
+
+/**
+ * The open media sessions, by socket. Keeps per-call state off the gateway (one gateway serves every call), and lets
+ * shutdown finish every session: final analytics are written before the process exits.
+ */
+@Injectable()
+export class MediaSessionRegistry implements BeforeApplicationShutdown {
+  private readonly sessions = new Map<WebSocket, MediaSession>();
+
+  add(socket: WebSocket, session: MediaSession): void {
+    this.sessions.set(socket, session);
+  }
+
+  get(socket: WebSocket): MediaSession | undefined {
+    return this.sessions.get(socket);
+  }
+
+  remove(socket: WebSocket): MediaSession | undefined {
+    const session = this.sessions.get(socket);
+    this.sessions.delete(socket);
+    return session;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const open = [...this.sessions.entries()];
+    this.sessions.clear();
+    await Promise.all(
+      open.map(async ([socket, session]) => {
+        await session.finish('shutdown');
+        if (socket.readyState === socket.OPEN) socket.close(CLOSE_CODES.goingAway, 'server shutting down');
+      }),
+    );
+  }
+}

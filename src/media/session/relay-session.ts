@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type twilio from 'twilio';
+import { transition } from '../../calls/call-state.js';
+import type { DtmfFrame, MarkFrame, MediaFrame, StartFrame, TwilioOutboundFrame } from '../../protocol/twilio-media.js';
+import type { TwimlFactory } from '../../twilio/twiml.factory.js';
+import type { AudioEvent, AudioStream } from '../audio/audio-processor.interface.js';
+import { CLOSE_CODES } from '../media.constants.js';
+import { MEDIA_EVENTS } from '../media.events.js';
+import { AgentUpstream } from '../relay/agent-upstream.js';
+import { MediaSession, type SessionDeps } from './media-session.js';
+import { decodePayload } from './payload-decoder.js';
+
+/** Extra dependencies of relay mode: Twilio REST to send a failed call to the fallback. */
+export interface RelayDeps extends SessionDeps {
+  readonly twilio: twilio.Twilio;
+  readonly twiml: TwimlFactory;
+}
+
+/** Our own marks, told apart from the agent's by this prefix. */
+const OWN_MARK = 'cb:';
+/** Frames held while the agent's socket opens (1 s of audio); older ones are dropped. */
+const MAX_PENDING_FRAMES = 50;
+
+/**
+ * Relay mode: `<Connect><Stream>` to us, and we carry the call's audio to a raw-audio voice agent and back,
+ * rewriting stream SIDs, passing marks and clears.
+ *
+ * Barge-in: after every burst of agent audio we send Twilio a mark; while any is unechoed, agent audio is still queued
+ * at Twilio. When the audio processor hears the caller start speaking during that time, we send Twilio `clear` at
+ * once (it drops the queue and echoes the marks), tell the agent, and drop the agent's audio until the caller stops:
+ * the rest of the interrupted response must not play. Hosted agents' own server-side VAD reacts 300–500 ms later.
+ *
+ * If the agent's socket cannot open or dies mid-call, the call is redirected through Twilio REST to the fallback TwiML
+ * instead of leaving the caller in dead air.
+ */
+export class RelaySession extends MediaSession {
+  private upstream: AgentUpstream | undefined;
+  private readonly upstreamSid = 'MZ' + randomBytes(16).toString('hex');
+  private readonly pending: string[] = [];
+  private audio: AudioStream | undefined;
+  private readonly ownMarks = new Set<string>();
+  private readonly agentMarks = new Set<string>();
+  private markSeq = 0;
+  private markImmediate: NodeJS.Immediate | undefined;
+  private bargingIn = false;
+  private bargeIns = 0;
+  private clearsSent = 0;
+  private agentFrames = 0;
+  private agentFramesDropped = 0;
+  private outSeq = 0;
+  private closedReason: string | undefined;
+  private lastTimestamp = 0;
+
+  constructor(
+    socket: WebSocket,
+    private readonly relay: RelayDeps,
+  ) {
+    super(socket, relay);
+  }
+
+  protected onStart(frame: StartFrame): void {
+    const url = this.relay.options.agentStreamUrl!;
+    this.relay.metrics.mediaConnections.inc({ mode: 'relay' });
+    this.audio = this.relay.audio.open({ tracks: ['inbound'], onEvent: (e) => this.onAudioEvent(e) });
+    this.log('log', { msg: 'media stream started', mode: 'relay' });
+    void this.relay.calls.update(frame.start.callSid, (d) => {
+      d.media = { ...this.mediaInfo('relay', frame.start.tracks), relay: this.relayInfo() };
+      transition(d, 'connected');
+    });
+    this.emit(MEDIA_EVENTS.streamStarted, { callSid: this.callSid, streamSid: this.streamSid, mode: 'relay' });
+    const start = JSON.stringify({
+      event: 'start',
+      sequenceNumber: String(++this.outSeq),
+      start: { ...frame.start, streamSid: this.upstreamSid, tracks: ['inbound'] },
+      streamSid: this.upstreamSid,
+    });
+    this.upstream = new AgentUpstream(url, this.relay.options.upstreamConnectTimeoutMs, {
+      open: () => {
+        this.upstream!.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
+        this.upstream!.send(start);
+        for (const json of this.pending.splice(0)) this.upstream!.send(json);
+        this.log('log', { msg: 'agent stream connected' });
+      },
+      frame: (f) => this.fromAgent(f),
+      rejected: (reason) => this.drop(`agent_${reason}`),
+      closed: ({ code, reason, expected }) => {
+        if (expected || this.finished) return;
+        this.closedReason = `agent socket closed (${code}${reason ? `: ${reason}` : ''})`;
+        void this.fallback();
+      },
+    });
+  }
+
+  protected onMedia(frame: MediaFrame): void {
+    const { track, chunk, timestamp, payload } = frame.media;
+    if (timestamp > this.lastTimestamp) this.lastTimestamp = timestamp;
+    // Serialised by hand: the hot path of the relay, and the payload is base64 (no escaping needed).
+    this.toAgent(
+      `{"event":"media","sequenceNumber":"${++this.outSeq}","media":{"track":"${track}","chunk":"${chunk}","timestamp":"${timestamp}","payload":"${payload}"},"streamSid":"${this.upstreamSid}"}`,
+    );
+    this.audio?.push({ sequenceNumber: frame.sequenceNumber, track, timestamp, payload: decodePayload(payload) });
+  }
+
+  protected override onMark(frame: MarkFrame): void {
+    const name = frame.mark.name;
+    if (this.ownMarks.delete(name)) return;
+    if (this.agentMarks.delete(name)) {
+      this.toAgent(JSON.stringify({ event: 'mark', sequenceNumber: String(++this.outSeq), streamSid: this.upstreamSid, mark: { name } }));
+    }
+  }
+
+  protected override onDtmf(frame: DtmfFrame): void {
+    this.toAgent(JSON.stringify({ ...frame, sequenceNumber: String(++this.outSeq), streamSid: this.upstreamSid }));
+  }
+
+  private fromAgent(frame: TwilioOutboundFrame): void {
+    switch (frame.event) {
+      case 'media':
+        this.agentFrames += 1;
+        if (this.bargingIn) {
+          this.agentFramesDropped += 1;
+          return;
+        }
+        this.toTwilio(`{"event":"media","streamSid":"${this.streamSid}","media":{"payload":"${frame.media.payload}"}}`);
+        this.scheduleMark();
+        return;
+      case 'mark':
+        this.agentMarks.add(frame.mark.name);
+        this.toTwilio(JSON.stringify({ event: 'mark', streamSid: this.streamSid, mark: { name: frame.mark.name } }));
+        return;
+      case 'clear':
+        this.clearTwilio();
+        return;
+    }
+  }
+
+  /** One mark per burst of agent audio (messages that arrived in the same I/O turn), not one per frame. */
+  private scheduleMark(): void {
+    if (this.markImmediate) return;
+    this.markImmediate = setImmediate(() => {
+      this.markImmediate = undefined;
+      const name = `${OWN_MARK}${++this.markSeq}`;
+      this.ownMarks.add(name);
+      this.toTwilio(JSON.stringify({ event: 'mark', streamSid: this.streamSid, mark: { name } }));
+    });
+  }
+
+  private onAudioEvent(e: AudioEvent): void {
+    if (e.track !== 'inbound' || this.finished) return;
+    if (e.type === 'speech.started') {
+      this.emit(MEDIA_EVENTS.speechStarted, { callSid: this.callSid, streamSid: this.streamSid, track: 'inbound', speaker: 'caller', at: e.at });
+      if (this.ownMarks.size > 0 || this.agentMarks.size > 0 || this.markImmediate) this.bargeIn(e.at);
+    } else if (e.type === 'speech.stopped') {
+      this.emit(MEDIA_EVENTS.speechStopped, { callSid: this.callSid, streamSid: this.streamSid, track: 'inbound', speaker: 'caller', at: e.at });
+      this.bargingIn = false;
+    } else {
+      this.emit(MEDIA_EVENTS.dtmf, { callSid: this.callSid, streamSid: this.streamSid, digit: e.digit, at: e.at });
+    }
+  }
+
+  private bargeIn(at: number): void {
+    this.bargingIn = true;
+    this.bargeIns += 1;
+    this.relay.metrics.bargeIns.inc();
+    this.clearTwilio();
+    clearImmediate(this.markImmediate);
+    this.markImmediate = undefined;
+    // Twilio's protocol has no "clear" towards a server; agents that speak it take the same frame we send Twilio.
+    this.toAgent(JSON.stringify({ event: 'clear', streamSid: this.upstreamSid }));
+    this.emit(MEDIA_EVENTS.interruption, { callSid: this.callSid, streamSid: this.streamSid, at });
+    this.log('log', { msg: 'barge-in: cleared agent audio', at });
+  }
+
+  private clearTwilio(): void {
+    this.clearsSent += 1;
+    this.toTwilio(JSON.stringify({ event: 'clear', streamSid: this.streamSid }));
+  }
+
+  private toTwilio(json: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(json);
+  }
+
+  private toAgent(json: string): void {
+    if (this.upstream?.send(json)) return;
+    if (this.upstream && !this.finished) {
+      if (this.pending.length >= MAX_PENDING_FRAMES) {
+        this.pending.shift();
+        this.drop('agent_not_ready');
+      }
+      this.pending.push(json);
+    }
+  }
+
+  /** The agent is gone mid-call: redirect the live call to the fallback TwiML, then let the stream end. */
+  private async fallback(): Promise<void> {
+    const callSid = this.callSid!;
+    this.log('warn', { msg: 'agent stream lost: sending the call to fallback', reason: this.closedReason });
+    try {
+      await this.relay.twilio.calls(callSid).update({ twiml: this.relay.twiml.fallback() });
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code !== 20404) this.log('error', { msg: 'fallback redirect failed', error: (err as Error).message, code });
+    }
+    await this.relay.calls.transition(callSid, 'fallback', 'agent_stream_lost');
+    this.closeSocket(CLOSE_CODES.normal, 'agent unavailable');
+    await this.finish('agent_lost');
+  }
+
+  private relayInfo() {
+    return {
+      upstreamUrl: redact(this.relay.options.agentStreamUrl!),
+      bargeIns: this.bargeIns,
+      clearsSent: this.clearsSent,
+      marksPending: this.ownMarks.size + this.agentMarks.size,
+      agentFrames: this.agentFrames,
+      agentFramesDropped: this.agentFramesDropped,
+      closedReason: this.closedReason,
+    };
+  }
+
+  protected async close(reason: string): Promise<void> {
+    clearImmediate(this.markImmediate);
+    this.markImmediate = undefined;
+    this.upstream?.close(1000, 'call ended');
+    this.pending.length = 0;
+    if (!this.started) return;
+    this.relay.metrics.mediaConnections.dec({ mode: 'relay' });
+    if (this.audio) {
+      await this.audio.end(this.lastTimestamp);
+      this.audio.close();
+      this.audio = undefined;
+    }
+    const frames = { ...this.frames };
+    const dropped = { ...this.dropped };
+    const relay = this.relayInfo();
+    await this.relay.calls.update(this.callSid!, (d) => {
+      if (!d.media || d.media.streamSid !== this.streamSid) return false;
+      d.media.frames = frames;
+      d.media.dropped = dropped;
+      d.media.relay = relay;
+      d.media.endedAt = new Date().toISOString();
+    });
+    this.log('log', { msg: 'media stream ended', reason, bargeIns: this.bargeIns, agentFrames: this.agentFrames });
+    this.emit(MEDIA_EVENTS.streamEnded, { callSid: this.callSid, streamSid: this.streamSid, mode: 'relay' });
+  }
+}
+
+/** Query strings may carry tokens: keep them out of the record. */
+function redact(url: string): string {
+  const u = new URL(url);
+  u.search = '';
+  u.username = '';
+  u.password = '';
+  return u.toString();
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The process's Prometheus metrics, in a registry of its own (two apps in one process, as in tests, do not collide).
+ * Labels are bounded enums: never a CallSid or a URL.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly webhooks = new Counter({
+    name: 'callbridge_webhooks_total',
+    help: 'Webhooks received, by source, route and outcome',
+    labelNames: ['source', 'route', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly signatureRejections = new Counter({
+    name: 'callbridge_signature_rejections_total',
+    help: 'Requests and stream upgrades refused for a missing or bad signature',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retellRegistrations = new Histogram({
+    name: 'callbridge_retell_registration_seconds',
+    help: 'register-phone-call duration, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+
+  readonly fallbacks = new Counter({
+    name: 'callbridge_fallbacks_total',
+    help: 'Calls answered with the fallback TwiML, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mediaConnections = new Gauge({
+    name: 'callbridge_media_streams_open',
+    help: 'Media stream sockets open, by mode',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mediaFrames = new Counter({
+    name: 'callbridge_media_frames_total',
+    help: 'Media stream frames received, by event',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mediaFramesDropped = new Counter({
+    name: 'callbridge_media_frames_dropped_total',
+    help: 'Media stream frames dropped, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mediaSocketsClosed = new Counter({
+    name: 'callbridge_media_sockets_closed_total',
+    help: 'Media stream sockets closed by us, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly bargeIns = new Counter({
+    name: 'callbridge_barge_ins_total',
+    help: 'Relay mode: agent audio cleared because the caller started speaking',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'callbridge_' });
+  }
+}

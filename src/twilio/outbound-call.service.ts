@@ -1,0 +1,91 @@
+import {
+  BadGatewayException,
+  Inject,
+  Injectable,
+  Logger,
+  ServiceUnavailableException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
+import twilio from 'twilio';
+import { CallsService } from '../calls/calls.service.js';
+import { callContext } from '../logging/call-context.js';
+import { RESOLVED_TWILIO_OPTIONS, TWILIO_CLIENT, TWILIO_PATHS } from './twilio.constants.js';
+import type { ResolvedTwilioOptions } from './twilio.options.js';
+
+/** An outbound call to place. */
+export interface OutboundCallRequest {
+  /** E.164 number to call. */
+  readonly to: string;
+  /** Retell agent; default the module's. */
+  readonly agentId?: string;
+  /** Stored on the record and passed to Retell as call metadata. */
+  readonly metadata?: Record<string, unknown>;
+  /** Retell LLM dynamic variables. */
+  readonly dynamicVariables?: Record<string, string>;
+}
+
+/**
+ * Places outbound calls through Twilio REST. Twilio then requests our voice webhook when the callee answers, which
+ * registers the call with Retell exactly as for an inbound call.
+ */
+@Injectable()
+export class OutboundCallService {
+  private readonly logger = new Logger(OutboundCallService.name);
+
+  constructor(
+    @Inject(TWILIO_CLIENT) private readonly client: twilio.Twilio,
+    @Inject(RESOLVED_TWILIO_OPTIONS) private readonly options: ResolvedTwilioOptions,
+    private readonly calls: CallsService,
+  ) {}
+
+  async place(request: OutboundCallRequest): Promise<{ callSid: string }> {
+    const from = this.options.phoneNumber;
+    if (!from) {
+      throw new ServiceUnavailableException({ error: 'outbound_not_configured', message: 'TWILIO_PHONE_NUMBER is not set' });
+    }
+    let sid: string;
+    try {
+      const call = await this.client.calls.create({
+        to: request.to,
+        from,
+        url: this.options.publicUrl + TWILIO_PATHS.voice,
+        method: 'POST',
+        statusCallback: this.options.publicUrl + TWILIO_PATHS.status,
+        statusCallbackMethod: 'POST',
+        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+      });
+      sid = call.sid;
+    } catch (err) {
+      throw this.toHttpError(err);
+    }
+    callContext.set({ callSid: sid });
+    const { created } = await this.calls.open({
+      callSid: sid,
+      direction: 'outbound',
+      from,
+      to: request.to,
+      agentId: request.agentId,
+      metadata: request.metadata,
+      dynamicVariables: request.dynamicVariables,
+    });
+    if (!created) {
+      // A status callback got here first and opened the record: add what only this request knows.
+      await this.calls.update(sid, (d) => {
+        d.agentId ??= request.agentId;
+        d.metadata ??= request.metadata;
+        d.dynamicVariables ??= request.dynamicVariables;
+      });
+    }
+    this.logger.log({ msg: 'outbound call placed', to: request.to });
+    return { callSid: sid };
+  }
+
+  /** Twilio's 4xx (bad number, unverified caller ID, …) is the client's problem; anything else is ours upstream. */
+  private toHttpError(err: unknown): Error {
+    if (err instanceof twilio.RestException && err.status >= 400 && err.status < 500) {
+      return new UnprocessableEntityException({ error: 'twilio_rejected', twilioCode: err.code, message: err.message });
+    }
+    this.logger.error({ msg: 'twilio calls.create failed', error: (err as Error).message });
+    return new BadGatewayException({ error: 'twilio_unavailable', message: 'Twilio did not accept the call' });
+  }
+}

@@ -1,0 +1,26 @@
+import { ForbiddenException, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import { TwilioSignatureValidator } from './twilio-signature.validator.js';
+
+/**
+ * Lets a request through only when `X-Twilio-Signature` validates against the public URL. Guards run before pipes
+ * and handlers, so an unsigned or forged webhook gets 403 and changes nothing.
+ */
+@Injectable()
+export class TwilioSignatureGuard implements CanActivate {
+  protected readonly logger = new Logger(TwilioSignatureGuard.name);
+
+  constructor(protected readonly validator: TwilioSignatureValidator) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request & { rawBody?: Buffer }>();
+    if (this.isValid(req)) return true;
+    this.logger.warn({ msg: 'twilio signature rejected', path: req.path, signed: Boolean(req.headers['x-twilio-signature']) });
+    throw new ForbiddenException({ error: 'invalid_signature', message: 'Twilio signature missing or invalid' });
+  }
+
+  protected isValid(req: Request & { rawBody?: Buffer }): boolean {
+    const params = typeof req.body === 'object' && req.body !== null && !Buffer.isBuffer(req.body) ? req.body : {};
+    return this.validator.validateHttp({ url: req.originalUrl, headers: req.headers, params, rawBody: req.rawBody });
+  }
+}
