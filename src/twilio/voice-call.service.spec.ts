@@ -1,0 +1,107 @@
+import { CallsService } from '../calls/calls.service.js';
+import { InMemoryCallStore } from '../calls/in-memory-call-store.js';
+import { resolveRetellOptions } from '../retell/retell.options.js';
+import { RetellRegistrationError } from '../retell/retell-registration.error.js';
+import type { PhoneCallRegistration, RegisteredCall, RetellRegistrationService } from '../retell/retell-registration.service.js';
+import { resolveTwilioOptions, type TwilioModuleOptions } from './twilio.options.js';
+import { TwilioSignatureValidator } from './twilio-signature.validator.js';
+import { TwimlFactory } from './twiml.factory.js';
+import { VoiceCallService } from './voice-call.service.js';
+
+/** Stands in for Retell: counts registrations, answers after `delayMs`, or fails. */
+class FakeRegistration implements Pick<RetellRegistrationService, 'register' | 'sipUri'> {
+  readonly calls: PhoneCallRegistration[] = [];
+  delayMs = 0;
+  failWith: RetellRegistrationError | undefined;
+
+  sipUri(callId: string): string {
+    return `sip:${callId}@sip.retellai.com;transport=tcp`;
+  }
+
+  async register(input: PhoneCallRegistration): Promise<RegisteredCall> {
+    this.calls.push(input);
+    await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.failWith) throw this.failWith;
+    const callId = `call_${this.calls.length}`;
+    return { callId, agentId: 'agent_1', sipUri: this.sipUri(callId) };
+  }
+}
+
+function setup(twilioOver: Partial<TwilioModuleOptions> = {}) {
+  const twilioOptions = resolveTwilioOptions({
+    accountSid: 'AC' + '0'.repeat(32),
+    authToken: 'token-token-token',
+    publicUrl: 'https://cb.example.com',
+    ...twilioOver,
+  });
+  const retellOptions = resolveRetellOptions({ apiKey: 'key_1234567', agentId: 'agent_1', registerTimeoutMs: 200 });
+  const calls = new CallsService(new InMemoryCallStore());
+  const retell = new FakeRegistration();
+  const twiml = new TwimlFactory(twilioOptions, new TwilioSignatureValidator(twilioOptions));
+  const service = new VoiceCallService(calls, retell as unknown as RetellRegistrationService, twiml, twilioOptions, retellOptions);
+  return { service, calls, retell };
+}
+
+const inbound = { CallSid: 'CA1', From: '+15550001', To: '+15550002', Direction: 'inbound', CallStatus: 'ringing' };
+
+describe(VoiceCallService.name, () => {
+  it('registers the call and answers Dial-to-SIP with the fork stream first', async () => {
+    const { service, calls, retell } = setup();
+    const xml = await service.answer(inbound);
+    expect(retell.calls).toHaveLength(1);
+    expect(retell.calls[0]).toMatchObject({ callSid: 'CA1', direction: 'inbound', from: '+15550001', to: '+15550002' });
+    expect(retell.calls[0]!.dynamicVariables).toMatchObject({ twilio_call_sid: 'CA1', caller_number: '+15550001' });
+    expect(xml).toMatch(/<Start><Stream url="wss:\/\/cb\.example\.com\/twilio\/media" track="both_tracks"/);
+    expect(xml).toContain('<Parameter name="callSid" value="CA1"/>');
+    expect(xml).toContain('<Dial action="https://cb.example.com/twilio/dial-complete" method="POST" answerOnBridge="true">');
+    expect(xml).toContain('<Sip>sip:call_1@sip.retellai.com;transport=tcp</Sip>');
+    expect(xml.indexOf('<Start>')).toBeLessThan(xml.indexOf('<Dial'));
+    expect(await calls.get('CA1')).toMatchObject({ state: 'registered', retellCallId: 'call_1' });
+  });
+
+  it('never registers twice for one CallSid, concurrent or sequential repeats', async () => {
+    const { service, calls, retell } = setup();
+    retell.delayMs = 50;
+    const [a, b] = await Promise.all([service.answer(inbound), service.answer(inbound)]);
+    const c = await service.answer(inbound);
+    expect(retell.calls).toHaveLength(1);
+    for (const xml of [a, b, c]) expect(xml).toContain('sip:call_1@');
+    expect((await calls.get('CA1'))!.twilio.voiceWebhookCount).toBe(3);
+  });
+
+  it('answers the fallback and records why when Retell fails', async () => {
+    const { service, calls, retell } = setup({ fallbackNumber: '+15559999', fallbackMessage: 'One moment & please hold' });
+    retell.failWith = new RetellRegistrationError('retell_unreachable', 'ECONNREFUSED');
+    const xml = await service.answer(inbound);
+    expect(xml).toContain('<Say>One moment &amp; please hold</Say>');
+    expect(xml).toContain('<Dial>+15559999</Dial>');
+    expect(xml).not.toContain('<Sip>');
+    expect(await calls.get('CA1')).toMatchObject({ state: 'fallback', stateReason: 'retell_unreachable' });
+    // A repeat of the webhook does not try Retell again: the call already went to fallback.
+    await service.answer(inbound);
+    expect(retell.calls).toHaveLength(1);
+  });
+
+  it('hangs up after the fallback message when no number is configured', async () => {
+    const { service, retell } = setup();
+    retell.failWith = new RetellRegistrationError('retell_timeout', 'slow');
+    expect(await service.answer(inbound)).toMatch(/<Say>.+<\/Say><Hangup\/>/);
+  });
+
+  it('relay mode connects the stream and does not register with Retell', async () => {
+    const { service, retell } = setup({ mediaMode: 'relay' });
+    const xml = await service.answer(inbound);
+    expect(xml).toMatch(/<Connect><Stream url="wss:\/\/cb\.example\.com\/twilio\/media"/);
+    expect(retell.calls).toHaveLength(0);
+  });
+
+  it('sends a failed agent leg to the fallback, and hangs up after a completed one', async () => {
+    const { service, calls } = setup();
+    await service.answer(inbound);
+    expect(await service.dialComplete({ CallSid: 'CA1', DialCallStatus: 'completed' })).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>',
+    );
+    expect(await service.dialComplete({ CallSid: 'CA1', DialCallStatus: 'busy' })).toContain('<Say>');
+    expect(await calls.get('CA1')).toMatchObject({ state: 'fallback', stateReason: 'dial_busy' });
+  });
+});
