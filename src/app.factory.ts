@@ -9,7 +9,7 @@ import { createTwilioWsAdapter } from './media/twilio-ws.adapter.js';
  * raw bodies kept for signature checks, the Twilio frame parser on the `ws` adapter, JSON logs, shutdown hooks.
  * The caller calls `listen`.
  */
-export async function createApp(options: AppModuleOptions = {}): Promise<NestExpressApplication> {
+export async function createApp(options: AppModuleOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     rawBody: true,
     bufferLogs: true,

@@ -3,7 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ApiModule } from './api/api.module.js';
 import { CallsModule } from './calls/calls.module.js';
-import { APP_ENV, appEnvConfig } from './config/app-env.js';
+import { APP_ENV, appEnvConfig, type EnvSource } from './config/app-env.js';
 import type { AppEnv } from './config/env.schema.js';
 import { HealthModule } from './health/health.module.js';
 import { CallContextMiddleware } from './logging/call-context.middleware.js';
@@ -13,14 +13,12 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { RetellModule } from './retell/retell.module.js';
 import { TwilioModule } from './twilio/twilio.module.js';
 
-/** Options of {@link AppModule.forRoot}. */
-export interface AppModuleOptions {
-  /**
-   * The environment to read settings from. Default `process.env` plus a `.env` file; tests and the demo pass their
-   * own (no `.env` is read then).
-   */
-  env?: Readonly<Record<string, string | undefined>>;
-}
+/**
+ * Options of {@link AppModule.forRoot}: the environment to read settings from (validated at boot), or settings
+ * already validated (main.ts validates before Nest starts, to report a bad environment plainly). No `.env` file is
+ * read here: main.ts loads it into the process environment first.
+ */
+export type AppModuleOptions = EnvSource;
 
 /**
  * The callbridge service: every module composed by DI, each configured from the validated environment. Companies
@@ -28,16 +26,12 @@ export interface AppModuleOptions {
  */
 @Module({})
 export class AppModule implements NestModule {
-  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
     const fromEnv = <T>(pick: (env: AppEnv) => T) => ({ inject: [APP_ENV], useFactory: pick });
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: options.env !== undefined,
-          load: [appEnvConfig(options.env ?? process.env)],
-        }),
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appEnvConfig(options)] }),
         LoggingModule.forRootAsync({ isGlobal: true, ...fromEnv((env) => ({ level: env.LOG_LEVEL })) }),
         MetricsModule,
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
