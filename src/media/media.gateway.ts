@@ -37,16 +37,16 @@ export class MediaGateway implements OnGatewayConnection {
   ) {}
 
   handleConnection(client: WebSocket, req: IncomingMessage): void {
-    if (this.options.mode === 'off') {
-      this.metrics.mediaSocketsClosed.inc({ reason: 'media_off' });
-      client.close(CLOSE_CODES.policyViolation, 'media streams are disabled');
-      return;
-    }
     if (!this.validator.validateUpgrade(req)) {
       this.metrics.signatureRejections.inc({ source: 'media' });
       this.metrics.mediaSocketsClosed.inc({ reason: 'invalid_signature' });
       this.logger.warn({ msg: 'media stream refused: bad or missing signature', remote: req.socket.remoteAddress });
       client.close(CLOSE_CODES.policyViolation, 'invalid signature');
+      return;
+    }
+    if (this.options.mode === 'off') {
+      this.metrics.mediaSocketsClosed.inc({ reason: 'media_off' });
+      client.close(CLOSE_CODES.policyViolation, 'media streams are disabled');
       return;
     }
     this.sessions.add(client, this.factory.create(client));

@@ -66,7 +66,9 @@ export class RetellRegistrationService {
             metadata: { ...input.metadata, twilio_call_sid: input.callSid },
             retell_llm_dynamic_variables: input.dynamicVariables,
           },
-          { signal: abort.signal, timeout: timeoutMs, maxRetries: 0 },
+          // The deadline above is the only clock: the SDK's own timeout would race it and, in some runtimes, surface
+          // as a connection error instead of a timeout.
+          { signal: abort.signal, maxRetries: 0 },
         ),
         deadline,
       ]);
@@ -77,6 +79,7 @@ export class RetellRegistrationService {
       });
       return { callId: response.call_id, agentId: response.agent_id, sipUri: this.sipUri(response.call_id) };
     } catch (err) {
+      if (abort.signal.aborted) throw new RetellRegistrationError('retell_timeout', `register-phone-call took longer than ${timeoutMs} ms`);
       throw this.toRegistrationError(err, timeoutMs);
     } finally {
       clearTimeout(timer);

@@ -73,8 +73,9 @@ export abstract class MediaSession {
       case 'dtmf':
         return this.onDtmf(frame);
       case 'stop':
+        this.onStop(frame);
         void this.finish('stop');
-        return this.onStop(frame);
+        return;
     }
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type twilio from 'twilio';
 import { transition } from '../../calls/call-state.js';
-import type { DtmfFrame, MarkFrame, MediaFrame, StartFrame, TwilioOutboundFrame } from '../../protocol/twilio-media.js';
+import type { DtmfFrame, MarkFrame, MediaFrame, StartFrame, StopFrame, TwilioOutboundFrame } from '../../protocol/twilio-media.js';
 import type { TwimlFactory } from '../../twilio/twiml.factory.js';
 import type { AudioEvent, AudioStream } from '../audio/audio-processor.interface.js';
 import { CLOSE_CODES } from '../media.constants.js';
@@ -108,6 +108,13 @@ export class RelaySession extends MediaSession {
     if (this.agentMarks.delete(name)) {
       this.toAgent(JSON.stringify({ event: 'mark', sequenceNumber: String(++this.outSeq), streamSid: this.upstreamSid, mark: { name } }));
     }
+  }
+
+  /** Twilio ended the stream: tell the agent the way Twilio would have told it, before closing its socket. */
+  protected override onStop(frame: StopFrame): void {
+    this.upstream?.send(
+      JSON.stringify({ event: 'stop', sequenceNumber: String(++this.outSeq), streamSid: this.upstreamSid, stop: frame.stop }),
+    );
   }
 
   protected override onDtmf(frame: DtmfFrame): void {

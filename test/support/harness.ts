@@ -1,0 +1,74 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/app.factory.js';
+import { startEmulatorStack, type EmulatorStack, type EmulatorStackOptions } from '../../src/emulator/index.js';
+
+/** What the app believes its URL is; the emulators sign against it and deliver to the real address. */
+export const PUBLIC_URL = 'https://callbridge.test';
+export const API_TOKEN = 'e2e-api-token-0123456789';
+
+/** The real app, booted in-process on a free port against the emulators. */
+export interface Harness {
+  readonly app: NestExpressApplication;
+  readonly stack: EmulatorStack;
+  /** The app's real base URL (`http://127.0.0.1:<port>`). */
+  readonly url: string;
+  /** Calls the `/calls` API with the bearer token. */
+  api(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions extends Omit<EmulatorStackOptions, 'publicUrl'> {
+  /** Settings over the emulator stack's. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const { env, ...stackOptions } = options;
+  const stack = await startEmulatorStack({ publicUrl: PUBLIC_URL, ...stackOptions });
+  let app: NestExpressApplication | undefined;
+  try {
+    app = await createApp({
+      env: {
+        ...stack.env,
+        API_TOKEN,
+        TWILIO_PHONE_NUMBER: '+15550100000',
+        LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
+        ...env,
+      },
+    });
+    await app.listen(0, '127.0.0.1');
+  } catch (err) {
+    await app?.close();
+    await stack.close();
+    throw err;
+  }
+  const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  stack.attachApp(url);
+  const booted = app;
+  return {
+    app: booted,
+    stack,
+    url,
+    api: (path, init = {}) =>
+      fetch(url + path, {
+        ...init,
+        headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json', ...init.headers },
+      }),
+    close: async () => {
+      await stack.close();
+      await booted.close();
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
