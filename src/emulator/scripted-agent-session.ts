@@ -43,6 +43,11 @@ export interface ScriptedAgentOptions {
   readonly responseDelayMs?: number;
   /** Send `clear` when the caller speaks while a response is playing (barge-in). Default false. */
   readonly clearOnBargeIn?: boolean;
+  /**
+   * Keep sending a response when the relay sends `clear`, as an agent that does not take that frame does (a hosted
+   * agent reacts only when its own VAD hears the caller, 300–500 ms later). Default false.
+   */
+  readonly ignoreClear?: boolean;
 }
 
 /** What a session needs from the emulator that owns it: timers it can clean up, and the timeline. */
@@ -129,7 +134,7 @@ export class ScriptedSession {
   }
 
   onClear(): void {
-    this.stopResponding();
+    if (!this.o.ignoreClear) this.stopResponding();
   }
 
   dispose(): void {
