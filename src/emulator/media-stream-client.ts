@@ -337,14 +337,17 @@ export class MediaStreamClient {
       this.fault(`oversized frame (${payload.length} bytes of payload) after chunk ${chunk}`);
     }
     if (f.flood && f.flood.afterChunk === chunk) {
+      // A broken or hostile client blasting frames: fresh sequence numbers, but the stream's own timeline (chunks and
+      // timestamps of the real audio) carries on unchanged after it.
+      const c = this.chunks.inbound;
+      const payload = Buffer.alloc(FRAME_BYTES, 0xff).toString('base64');
       for (let i = 0; i < f.flood.frames; i++) {
-        const c = ++this.chunks.inbound;
         this.sendRaw(
           serializeTwilioFrame({
             event: 'media',
             sequenceNumber: ++this.seq,
             streamSid: this.streamSid,
-            media: { track: 'inbound', chunk: c, timestamp: (c - 1) * FRAME_MS, payload: Buffer.alloc(FRAME_BYTES, 0xff).toString('base64') },
+            media: { track: 'inbound', chunk: c, timestamp: (c - 1) * FRAME_MS, payload },
           }),
         );
       }

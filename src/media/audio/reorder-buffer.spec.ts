@@ -125,9 +125,12 @@ describe(ReorderBuffer.name, () => {
     push(frame(4, 2, 'inbound', 64 * 1024)); // seq 3 missing, 64 KiB cannot be held
     expect(out.map((o) => o.bytes)).toEqual([160, 65536]);
     expect(stats.framesMissing).toBe(1);
-    push({ sequenceNumber: 5, track: 'inbound', timestamp: 3300, payload: new Uint8Array(0) });
-    push({ sequenceNumber: 6, track: 'inbound', timestamp: 3300, payload: new Uint8Array(7) });
-    push({ sequenceNumber: 7, track: 'inbound', timestamp: 3301, payload: new Uint8Array(161) });
+    // The 64 KiB frame claimed 8192 ms from 40 ms on: a frame inside that span replays covered time and is dropped.
+    push({ sequenceNumber: 5, track: 'inbound', timestamp: 3300, payload: new Uint8Array(160) });
+    expect(stats.framesDuplicate).toBe(1);
+    push({ sequenceNumber: 6, track: 'inbound', timestamp: 8232, payload: new Uint8Array(0) });
+    push({ sequenceNumber: 7, track: 'inbound', timestamp: 8232, payload: new Uint8Array(7) });
+    push({ sequenceNumber: 8, track: 'inbound', timestamp: 8233, payload: new Uint8Array(161) });
     expect(out.map((o) => o.bytes)).toEqual([160, 65536, 0, 7, 161]);
   });
 
@@ -139,6 +142,16 @@ describe(ReorderBuffer.name, () => {
     push(frame(2 + 6, 6)); // no slot left: give up on frame 1
     expect(order(out)).toEqual([0, 2, 3, 4, 5, 6]);
     expect(stats.framesMissing).toBe(1);
+  });
+
+  it('drops a flood of new sequence numbers replaying stream time already covered, so the track is not pushed later', () => {
+    const { out, stats, push } = setup();
+    for (let i = 0; i < 5; i++) push(frame(1 + i, i));
+    for (let k = 0; k < 100; k++) push(frame(100 + k, 4)); // fresh sequence numbers, the timestamp of frame 4
+    push(frame(200, 5));
+    expect(order(out)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(out.at(-1)!.ts).toBe(100);
+    expect(stats.framesDuplicate).toBe(100);
   });
 
   it('counts and drops frames that are not frames', () => {

@@ -45,7 +45,8 @@ const CONTIGUOUS_TOLERANCE_MS = 10;
  * timestamp follows on from the track's last frame, or every sequence number in between has been seen. Otherwise
  * it waits, until the gap fills or the stream has moved `windowMs` past the track's expected time, when the gap
  * is skipped and counted as missing. Frames older than what was released are late (dropped, counted); repeated
- * sequence numbers are duplicates (dropped, counted). The common in-order case copies nothing.
+ * sequence numbers, and frames for stream time the track already covered, are duplicates (dropped, counted). The
+ * common in-order case copies nothing.
  */
 export class ReorderBuffer {
   // Held frames live in fixed slots; each track keeps its held slot indices sorted by sequence number.
@@ -105,6 +106,12 @@ export class ReorderBuffer {
       // Its place has passed: the track already moved beyond it.
       this.stats.framesLate++;
       this.drainAll();
+      return;
+    }
+    if (this.lastSeq[t]! >= 0 && ts < this.expectedTs[t]! - Math.min(CONTIGUOUS_TOLERANCE_MS, this.frameMs[t]! / 2)) {
+      // A new sequence number for stream time the track has already covered: a replay, not audio. Appending it would
+      // push the rest of the track later in time.
+      this.stats.framesDuplicate++;
       return;
     }
     if (seq < this.maxSeq[t]!) this.stats.framesReordered++;
