@@ -65,8 +65,8 @@ export type TimelineSink = (event: TimelineEvent) => void;
 
 /** One line per event, aligned, for the demo's console output. */
 export function formatTimelineEvent(e: TimelineEvent): string {
-  const t = e.t === undefined ? '       ' : `+${Math.round(e.t).toString().padStart(6)}`;
-  return `${t} ms  ${e.source.padEnd(6)} ${describe(e)}`;
+  const t = e.t === undefined ? ' '.repeat(10) : `+${Math.round(e.t).toString().padStart(6)} ms`;
+  return `${t}  ${e.source.padEnd(6)} ${describe(e)}`;
 }
 
 /** The whole timeline, one event a line. */

@@ -120,10 +120,11 @@ export class TwilioCall extends EventEmitter<TwilioCallEvents> {
   }
 
   /** Adds an event from elsewhere (the Retell emulator) to this call's timeline. */
-  addTimeline(event: TimelineEvent): void {
+  addTimeline(event: TimelineEvent): TimelineEvent {
     const e = { ...event, callSid: this.callSid, t: event.t ?? event.at - this.createdAt } as TimelineEvent;
     this.timeline.push(e);
     this.emit('timeline', e);
+    return e;
   }
 
   // ---- control from REST / tests ------------------------------------------------------------------------------

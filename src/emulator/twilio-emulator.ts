@@ -151,8 +151,8 @@ export class TwilioEmulator extends EventEmitter<TwilioEmulatorEvents> {
     if (retell) {
       const onRetell = (e: TimelineEvent) => {
         const call = e.callSid ? this.calls.get(e.callSid) : undefined;
-        call?.addTimeline(e);
-        this.record(e);
+        // Timed from the call's start, like the call's own events.
+        this.record(call ? call.addTimeline(e) : e);
       };
       retell.on('timeline', onRetell);
       this.detachRetell = () => retell.off('timeline', onRetell);
