@@ -62,8 +62,8 @@ async function main(): Promise<void> {
   // One call at a time (batch of 1): the same calls, sequentially.
   const alone = { dense: await oneByOne(processor, dense.slice(0, 16)), turns: await oneByOne(processor, turnTaking.slice(0, 16)) };
 
-  await processor.onModuleDestroy();
-  await gateOnly.onModuleDestroy();
+  await processor.onApplicationShutdown();
+  await gateOnly.onApplicationShutdown();
 
   const out: string[] = [];
   out.push(`## VAD evaluation (${given.length} given clips, ${extra.length} harder clips, ${totalFrames} frames of 20 ms)\n`);

@@ -17,7 +17,7 @@ beforeAll(async () => {
   processor = await SileroAudioProcessor.create();
 });
 afterAll(async () => {
-  await processor.onModuleDestroy();
+  await processor.onApplicationShutdown();
 });
 
 const starts = (events: AudioEvent[]) => events.filter((e) => e.type === 'speech.started');
@@ -241,7 +241,7 @@ describe(SileroAudioProcessor.name, () => {
       const { events, stream } = await playFrames(both, clipFrames(clip.samples, { track: 'outbound' }), ['outbound']);
       expect(events.map((e) => e.type)).toEqual(['speech.started', 'speech.stopped']);
       expect(stream.stats.modelWindows).toBeGreaterThan(100);
-      await both.onModuleDestroy();
+      await both.onApplicationShutdown();
     });
 
     it('ignores frames of a track the stream did not announce (counted, not analysed)', async () => {

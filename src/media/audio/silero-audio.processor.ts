@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { AudioProcessor, AudioStream, AudioStreamOptions } from './audio-processor.interface.js';
 import {
   resolveAudioProcessorOptions,
@@ -18,10 +18,10 @@ import { SileroAudioStream } from './silero-audio.stream.js';
  *
  * Construct it synchronously (the model loads on first use, or in `onModuleInit`), or with
  * {@link SileroAudioProcessor.create} to have the model loaded before the first call. Release with
- * `onModuleDestroy` (Nest calls it on shutdown): it closes open streams and frees the session.
+ * `onApplicationShutdown` (Nest calls it last on shutdown): it closes open streams and frees the session.
  */
 @Injectable()
-export class SileroAudioProcessor implements AudioProcessor, OnModuleInit, OnModuleDestroy {
+export class SileroAudioProcessor implements AudioProcessor, OnModuleInit, OnApplicationShutdown {
   readonly options: ResolvedAudioProcessorOptions;
   private readonly batcher: SileroBatcher;
   private readonly streams = new Set<SileroAudioStream>();
@@ -66,8 +66,11 @@ export class SileroAudioProcessor implements AudioProcessor, OnModuleInit, OnMod
     await this.warmUp();
   }
 
-  /** Nest: close open streams (no further events) and release the model. */
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Nest: close open streams (no further events) and release the model. The last shutdown hook, on purpose: media
+   * sessions end their streams in `beforeApplicationShutdown`, with the model still there to settle open turns.
+   */
+  async onApplicationShutdown(): Promise<void> {
     this.destroyed = true;
     for (const stream of [...this.streams]) stream.close();
     await this.batcher.dispose();

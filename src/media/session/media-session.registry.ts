@@ -35,8 +35,24 @@ export class MediaSessionRegistry implements BeforeApplicationShutdown {
     await Promise.all(
       open.map(async ([socket, session]) => {
         await session.finish('shutdown');
-        if (socket.readyState === socket.OPEN) socket.close(CLOSE_CODES.goingAway, 'server shutting down');
+        await closeGracefully(socket);
       }),
     );
   }
+}
+
+/**
+ * Closes with 1001 and waits (briefly) for the peer's close frame: the adapter terminates whatever is still open
+ * right after the shutdown hooks, which Twilio would see as an abnormal 1006.
+ */
+function closeGracefully(socket: WebSocket, waitMs = 1000): Promise<void> {
+  if (socket.readyState !== socket.OPEN) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, waitMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.close(CLOSE_CODES.goingAway, 'server shutting down');
+  });
 }
