@@ -2,11 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import type { CallRecord } from '../src/calls/call-record.js';
 import { PUBLIC_URL, eventually, startHarness, type Harness } from './support/harness.js';
 
 const caller = { from: '+15551112222', to: '+15550000000' };
-const getCall = async (h: Harness, sid: string) => (await (await h.api(`/calls/${sid}`)).json()) as CallRecord;
 
 describe('call path (Twilio → callbridge → Retell over SIP)', () => {
   let h: Harness;
@@ -34,7 +32,7 @@ describe('call path (Twilio → callbridge → Retell over SIP)', () => {
     expect(voiceTwiml).toContain(`action="${PUBLIC_URL}/twilio/dial-complete"`);
     expect(outcome.dials[0]).toMatchObject({ status: 'completed' });
     const record = await eventually(async () => {
-      const r = await getCall(h, outcome.callSid);
+      const r = await h.call(outcome.callSid);
       return r.state === 'ended' && r.retell.events.some((e) => e.event === 'call_analyzed') ? r : undefined;
     }, 5000, 'the call to end with its analysis');
     expect(record).toMatchObject({ retellCallId: registration.callId, direction: 'inbound', from: caller.from, to: caller.to });
@@ -47,7 +45,7 @@ describe('call path (Twilio → callbridge → Retell over SIP)', () => {
   it('reuses the registered Retell call when Twilio repeats the voice webhook', async () => {
     const outcome = await h.stack.twilio.runInboundCall({ ...caller, script: { durationMs: 200, voiceWebhookRepeats: 2 } });
     expect(h.stack.retell.registrations.filter((r) => r.body.metadata && (r.body.metadata as Record<string, unknown>).twilio_call_sid === outcome.callSid)).toHaveLength(1);
-    const record = await getCall(h, outcome.callSid);
+    const record = await h.call(outcome.callSid);
     expect(record.twilio.voiceWebhookCount).toBe(3);
   });
 
@@ -95,7 +93,7 @@ describe('call path (Twilio → callbridge → Retell over SIP)', () => {
     expect(call).toBeDefined();
     expect((await call!.outcome).dials[0]).toMatchObject({ status: 'completed' });
     const record = await eventually(async () => {
-      const r = await getCall(h, callSid);
+      const r = await h.call(callSid);
       return r.retellCallId ? r : undefined;
     }, 5000, 'the outbound call to reach Retell');
     expect(record).toMatchObject({ direction: 'outbound', metadata: { crm: 'lead-42' }, dynamicVariables: { name: 'Ada' } });
@@ -122,7 +120,7 @@ describe('call path (Twilio → callbridge → Retell over SIP)', () => {
       const res = await send(status, seq);
       expect('status' in res && res.status).toBe(204);
     }
-    const record = await getCall(h, sid);
+    const record = await h.call(sid);
     expect(record.twilio.status).toBe('completed');
     expect(record.twilio.lastSequenceNumber).toBe(3);
     expect(record.state).toBe('ended');
@@ -155,7 +153,7 @@ describe('Retell unavailable', () => {
     expect(voiceMs).toBeLessThan(2500);
     expect(outcome.twiml[0]!.xml).toMatch(/<Say>[^<]+<\/Say><Dial>\+15550009999<\/Dial>/);
     expect(outcome.transfers).toEqual(['+15550009999']);
-    const record = await getCall(h, outcome.callSid);
+    const record = await h.call(outcome.callSid);
     expect(record).toMatchObject({ stateReason: 'retell_timeout', stateTimes: { fallback: expect.any(String) } });
   });
 
@@ -165,14 +163,14 @@ describe('Retell unavailable', () => {
     expect(voiceMs).toBeLessThan(2500);
     expect(outcome.twiml[0]!.xml).toContain('<Dial>+15550009999</Dial>');
     expect(outcome.twiml[0]!.xml).not.toContain('<Sip>');
-    expect(await getCall(h, outcome.callSid)).toMatchObject({ stateReason: 'retell_unreachable' });
+    expect(await h.call(outcome.callSid)).toMatchObject({ stateReason: 'retell_unreachable' });
   });
 
   it('Retell answering 500: fallback, with the reason on the record', async () => {
     h.stack.retell.failWith(500);
     const { outcome } = await fallbackCall();
     expect(outcome.twiml[0]!.xml).not.toContain('<Sip>');
-    expect(await getCall(h, outcome.callSid)).toMatchObject({ stateReason: 'retell_error', stateTimes: { fallback: expect.any(String) } });
+    expect(await h.call(outcome.callSid)).toMatchObject({ stateReason: 'retell_error', stateTimes: { fallback: expect.any(String) } });
   });
 });
 
@@ -185,23 +183,23 @@ describe('Retell webhooks', () => {
 
   it('refuses a wrong signature with 401, stores a correct one, and a retried one once', async () => {
     const outcome = await h.stack.twilio.runInboundCall({ ...caller, script: { durationMs: 200 } });
-    const callId = (await getCall(h, outcome.callSid)).retellCallId!;
-    await eventually(async () => ((await getCall(h, outcome.callSid)).retell.events.some((e) => e.event === 'call_analyzed') ? true : undefined));
-    const before = (await getCall(h, outcome.callSid)).retell.events.length;
+    const callId = (await h.call(outcome.callSid)).retellCallId!;
+    await eventually(async () => ((await h.call(outcome.callSid)).retell.events.some((e) => e.event === 'call_analyzed') ? true : undefined));
+    const before = (await h.call(outcome.callSid)).retell.events.length;
 
     for (const signature of ['wrong', 'none', 'stale'] as const) {
       const forged = await h.stack.retell.sendEvent(callId, 'transfer_started', { signature });
       expect({ signature, status: forged.status }).toEqual({ signature, status: 401 });
     }
-    expect((await getCall(h, outcome.callSid)).retell.events).toHaveLength(before);
+    expect((await h.call(outcome.callSid)).retell.events).toHaveLength(before);
 
     const stored = await h.stack.retell.sendEvent(callId, 'transfer_started');
     expect(stored.status).toBe(204);
-    expect((await getCall(h, outcome.callSid)).retell.events).toHaveLength(before + 1);
+    expect((await h.call(outcome.callSid)).retell.events).toHaveLength(before + 1);
     // Retell retries a delivery with the same body: twice more, acknowledged, stored once.
     const retries = [await h.stack.retell.resend(callId, 'call_ended'), await h.stack.retell.resend(callId, 'call_ended')];
     expect(retries.map((r) => r.status)).toEqual([204, 204]);
-    const events = (await getCall(h, outcome.callSid)).retell.events.map((e) => e.event);
+    const events = (await h.call(outcome.callSid)).retell.events.map((e) => e.event);
     expect(events).toHaveLength(before + 1);
     expect(events.filter((e) => e === 'call_ended')).toHaveLength(1);
     expect(events.filter((e) => e === 'transfer_started')).toHaveLength(1);

@@ -1,5 +1,4 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type { CallRecord } from '../src/calls/call-record.js';
 import { MEDIA_EVENTS } from '../src/media/media.events.js';
 import { MediaSessionRegistry } from '../src/media/session/media-session.registry.js';
 import { eventually, startHarness, type Harness } from './support/harness.js';
@@ -58,7 +57,7 @@ describe('media fork: live conversation analytics', () => {
     expect(stream.tracks).toEqual(['inbound', 'outbound']);
 
     const record = await eventually(async () => {
-      const r = (await (await h.api(`/calls/${outcome.callSid}`)).json()) as CallRecord;
+      const r = await h.call(outcome.callSid);
       return r.media?.endedAt && r.media.analytics ? r : undefined;
     }, 10_000, 'final analytics on the call record');
     const a = record.media!.analytics!;

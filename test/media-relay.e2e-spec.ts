@@ -1,10 +1,8 @@
-import type { CallRecord } from '../src/calls/call-record.js';
 import { MediaSessionRegistry } from '../src/media/session/media-session.registry.js';
 import { eventually, startHarness, type Harness } from './support/harness.js';
 import { speechSpan } from './support/labels.js';
 
 const FALLBACK_NUMBER = '+15550009999';
-const getCall = async (h: Harness, sid: string) => (await (await h.api(`/calls/${sid}`)).json()) as CallRecord;
 
 describe('media relay: a raw-audio agent with barge-in', () => {
   let h: Harness;
@@ -62,7 +60,7 @@ describe('media relay: a raw-audio agent with barge-in', () => {
     expect(stream.received.media.filter((m) => m.t > clear!.t + 100 && m.t < callerStops)).toEqual([]);
 
     const record = await eventually(async () => {
-      const r = await getCall(h, outcome.callSid);
+      const r = await h.call(outcome.callSid);
       return r.media?.endedAt ? r : undefined;
     }, 5000, 'the relay to finish');
     expect(record.media!.relay).toMatchObject({ bargeIns: 1, marksPending: 0 });
@@ -86,7 +84,7 @@ describe('media relay: a raw-audio agent with barge-in', () => {
     expect(redirect?.params.Twiml).toContain('<Say>');
     expect(outcome.says.length).toBe(1);
     expect(outcome.transfers).toEqual([FALLBACK_NUMBER]);
-    const record = await getCall(h, outcome.callSid);
+    const record = await h.call(outcome.callSid);
     expect(record).toMatchObject({ stateReason: 'agent_stream_lost', stateTimes: { fallback: expect.any(String) } });
     expect(record.media!.relay!.closedReason).toMatch(/agent socket closed/);
     expect(outcome.streams[0]!.closed).toBeDefined();
@@ -103,7 +101,7 @@ describe('media relay: a raw-audio agent with barge-in', () => {
         script: { caller: [{ clip: 's2_clean', atMs: 0 }], durationMs: 6000 },
       });
       expect(outcome.transfers).toEqual([FALLBACK_NUMBER]);
-      expect((await getCall(h, outcome.callSid)).stateReason).toBe('agent_stream_lost');
+      expect((await h.call(outcome.callSid)).stateReason).toBe('agent_stream_lost');
     } finally {
       h.stack.agent!.accept();
     }

@@ -1,12 +1,10 @@
-import type { CallRecord } from '../src/calls/call-record.js';
 import { MediaSessionRegistry } from '../src/media/session/media-session.registry.js';
 import { eventually, startHarness, type Harness } from './support/harness.js';
 import { speechSpan } from './support/labels.js';
 
-const getCall = async (h: Harness, sid: string) => (await (await h.api(`/calls/${sid}`)).json()) as CallRecord;
 const finished = (h: Harness, sid: string) =>
   eventually(async () => {
-    const r = await getCall(h, sid);
+    const r = await h.call(sid);
     return r.media?.endedAt && r.media.analytics ? r : undefined;
   }, 10_000, `final media record of ${sid}`);
 

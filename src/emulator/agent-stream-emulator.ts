@@ -21,6 +21,7 @@ import { closeServer, listen } from './emulator-http.js';
 import { readStamp } from './mulaw-audio.js';
 import { ScriptedSession, sendAgentFrame, type ScriptedAgentOptions, type SessionHost } from './scripted-agent-session.js';
 import type { TimelineEvent, TimelineEventBody } from './timeline.js';
+import { OwnedTimers } from './owned-timers.js';
 
 export type * from './agent-stream.types.js';
 export type { ScriptedAgentOptions, TurnDetection } from './scripted-agent-session.js';
@@ -52,7 +53,7 @@ export class AgentStreamEmulator extends EventEmitter<AgentStreamEmulatorEvents>
   private readonly server: Server;
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
   private readonly sockets = new Map<WebSocket, AgentConnection>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new OwnedTimers();
   private port: number;
   private refuseStatus: number | undefined;
   private listening = false;
@@ -82,7 +83,6 @@ export class AgentStreamEmulator extends EventEmitter<AgentStreamEmulatorEvents>
   /** Tears down every socket, timer and the server. */
   async close(): Promise<void> {
     this.kill();
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await new Promise<void>((r) => this.wss.close(() => r()));
     this.listening = false;
@@ -253,19 +253,12 @@ export class AgentStreamEmulator extends EventEmitter<AgentStreamEmulatorEvents>
 
   /** A timer the emulator owns and clears on close (sessions schedule their bursts with it). */
   later(ms: number, fn: () => void): NodeJS.Timeout {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
-    return t;
+    return this.timers.later(ms, fn);
   }
 
   /** Cancels a timer from {@link later}. */
   cancel(t: NodeJS.Timeout | undefined): void {
-    if (!t) return;
-    clearTimeout(t);
-    this.timers.delete(t);
+    this.timers.cancel(t);
   }
 }
 

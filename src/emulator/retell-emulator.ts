@@ -24,6 +24,7 @@ import {
 import { retellCallId } from './sids.js';
 import type { SipDialRequest, SipDialResult, SipEndpoint, SipLeg, SipLegEnd } from './sip-endpoint.js';
 import type { TimelineEvent, TimelineEventBody } from './timeline.js';
+import { OwnedTimers } from './owned-timers.js';
 
 /** Options of {@link RetellEmulator}. */
 export interface RetellEmulatorOptions {
@@ -96,7 +97,7 @@ export class RetellEmulator extends EventEmitter<RetellEmulatorEvents> implement
   private readonly server: Server;
   private readonly shutdown = new AbortController();
   private readonly sender: RetellWebhookSender;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new OwnedTimers();
   private readonly legs = new Map<string, { end(by: SipLegEnd['by'], reason: string, notify: boolean): void }>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly lastBodies = new Map<string, string>();
@@ -142,7 +143,6 @@ export class RetellEmulator extends EventEmitter<RetellEmulatorEvents> implement
     if (this.closed) return;
     this.closed = true;
     this.shutdown.abort();
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const leg of [...this.legs.values()]) leg.end('remote', 'error_retell', false);
     await closeServer(this.server);
@@ -523,17 +523,11 @@ export class RetellEmulator extends EventEmitter<RetellEmulatorEvents> implement
   }
 
   private later(ms: number, fn: () => void): NodeJS.Timeout {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
-    return t;
+    return this.timers.later(ms, fn);
   }
 
   private cancel(t: NodeJS.Timeout): void {
-    clearTimeout(t);
-    this.timers.delete(t);
+    this.timers.cancel(t);
   }
 
   private emitTimeline(body: TimelineEventBody, call?: RetellCallState): void {

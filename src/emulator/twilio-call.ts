@@ -23,6 +23,7 @@ import type {
 } from './twilio-call.types.js';
 import { sendTwilioRequest } from './twilio-request.js';
 import { describeVerb, parseTwiml, type TwimlStream, type TwimlVerb } from './twiml-parser.js';
+import { OwnedTimers } from './owned-timers.js';
 
 export type * from './twilio-call.types.js';
 export { sendTwilioRequest, type TwilioRequestSpec } from './twilio-request.js';
@@ -78,7 +79,7 @@ export class TwilioCall extends EventEmitter<TwilioCallEvents> {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly heldStatus: (() => Promise<unknown>)[] = [];
   private readonly legs: SipLeg[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new OwnedTimers();
   private readonly abort = new AbortController();
   private sequence = 0;
   private pending: PendingUpdate | undefined;
@@ -480,7 +481,6 @@ export class TwilioCall extends EventEmitter<TwilioCallEvents> {
     this.finished = true;
     this.callerGone ??= reason;
     if (this.rejected && !this.answeredAt) status = 'busy';
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const leg of this.legs) leg.hangup('user_hangup');
     await Promise.all(this.streams.map((s) => s.stop('call ended')));
@@ -652,11 +652,7 @@ export class TwilioCall extends EventEmitter<TwilioCallEvents> {
   }
 
   private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
+    this.timers.later(ms, fn);
   }
 
   private error(code: number, message: string): void {

@@ -117,11 +117,10 @@ function invalid(detail: string): ParsedTwilioFrame {
   return { ok: false, reason: 'invalid', detail };
 }
 
-/**
- * Parses and validates one Twilio Media Streams text frame. Never throws: a frame that is not JSON, too large, of an
- * unknown event, or missing a field comes back as `{ ok: false, reason }` so the caller can count it and drop it.
- */
-export function parseTwilioFrame(data: string | Buffer): ParsedTwilioFrame {
+/** The size check and JSON parse both directions share: a JSON object, or why the frame is refused. */
+function parseJsonFrame(
+  data: string | Buffer,
+): { readonly ok: true; readonly json: Json } | { readonly ok: false; readonly reason: FrameRejection; readonly detail: string } {
   const size = typeof data === 'string' ? data.length : data.byteLength;
   if (size > MAX_TWILIO_FRAME_BYTES) return { ok: false, reason: 'oversized', detail: `${size} bytes` };
   let json: unknown;
@@ -130,7 +129,17 @@ export function parseTwilioFrame(data: string | Buffer): ParsedTwilioFrame {
   } catch {
     return { ok: false, reason: 'not_json', detail: 'frame is not JSON' };
   }
-  if (!isObject(json)) return invalid('frame is not a JSON object');
+  return isObject(json) ? { ok: true, json } : { ok: false, reason: 'invalid', detail: 'frame is not a JSON object' };
+}
+
+/**
+ * Parses and validates one Twilio Media Streams text frame. Never throws: a frame that is not JSON, too large, of an
+ * unknown event, or missing a field comes back as `{ ok: false, reason }` so the caller can count it and drop it.
+ */
+export function parseTwilioFrame(data: string | Buffer): ParsedTwilioFrame {
+  const parsed = parseJsonFrame(data);
+  if (!parsed.ok) return parsed;
+  const json = parsed.json;
   const event = json.event;
   if (event === 'connected') {
     return {
@@ -234,15 +243,9 @@ export type ParsedServerFrame =
  * `clear`. Never throws.
  */
 export function parseServerFrame(data: string | Buffer): ParsedServerFrame {
-  const size = typeof data === 'string' ? data.length : data.byteLength;
-  if (size > MAX_TWILIO_FRAME_BYTES) return { ok: false, reason: 'oversized', detail: `${size} bytes` };
-  let json: unknown;
-  try {
-    json = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'not_json', detail: 'frame is not JSON' };
-  }
-  if (!isObject(json)) return { ok: false, reason: 'invalid', detail: 'frame is not a JSON object' };
+  const parsed = parseJsonFrame(data);
+  if (!parsed.ok) return parsed;
+  const json = parsed.json;
   const streamSid = str(json.streamSid) ?? '';
   switch (json.event) {
     case 'media': {

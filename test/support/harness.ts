@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.factory.js';
+import type { CallRecord } from '../../src/calls/call-record.js';
 import { startEmulatorStack, type EmulatorStack, type EmulatorStackOptions } from '../../src/emulator/index.js';
 
 /** What the app believes its URL is; the emulators sign against it and deliver to the real address. */
@@ -15,6 +16,8 @@ export interface Harness {
   readonly url: string;
   /** Calls the `/calls` API with the bearer token. */
   api(path: string, init?: RequestInit): Promise<Response>;
+  /** `GET /calls/:callSid`. */
+  call(callSid: string): Promise<CallRecord>;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ...init,
         headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json', ...init.headers },
       }),
+    call: async (callSid) => (await (await fetch(`${url}/calls/${callSid}`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json()) as CallRecord,
     close: async () => {
       await stack.close();
       await booted.close();
