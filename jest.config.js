@@ -9,7 +9,7 @@ const shared = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
   },
-  testEnvironment: '<rootDir>/test/node-environment.js',
+  testEnvironment: '<rootDir>/config/jest/node-environment.js',
 };
 
 export default {
@@ -21,7 +21,7 @@ export default {
       displayName: 'unit',
       roots: ['<rootDir>/src'],
       testMatch: ['**/*.spec.ts'],
-      setupFilesAfterEnv: ['<rootDir>/test/silence-nest-logger.ts'],
+      setupFilesAfterEnv: ['<rootDir>/config/jest/silence-nest-logger.ts'],
     },
     { ...shared, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'] },
   ],
