@@ -1,0 +1,233 @@
+/**
+ * The app under test, in its own process: the real Nest app from `createApp` (fork or relay mode) on loopback.
+ * Answers the orchestrator with its CPU, RSS and event-loop delay over a window, and, with the probe on, each media
+ * frame's arrival time at its session (`MediaSession.receive`: after the socket, Nest's adapter and the parser),
+ * taken on the machine-wide clock so it can be subtracted from the load generator's send time.
+ */
+import { createRequire } from 'node:module';
+import { Session } from 'node:inspector/promises';
+import type { AddressInfo } from 'node:net';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { WebSocket } from 'ws';
+import { createApp } from '../../app.factory.js';
+import { AUDIO_PROCESSOR } from '../../media/audio/audio-processor.interface.js';
+import type { SileroAudioProcessor } from '../../media/audio/silero-audio.processor.js';
+import { REJECTED_FRAME } from '../../media/media.constants.js';
+import { twilioFrameParser } from '../../media/twilio-frame.parser.js';
+import { MediaSession } from '../../media/session/media-session.js';
+import { MediaSessionRegistry } from '../../media/session/media-session.registry.js';
+import { RelaySession } from '../../media/session/relay-session.js';
+import type { ParsedTwilioFrame, TwilioInboundFrame } from '../../protocol/twilio-media.js';
+import { BENCH_ENV, type TargetConfig } from './bench-env.js';
+import { monoMs } from './clock.js';
+import { failed, ready, serve } from './ipc.js';
+import { Histogram } from './histogram.js';
+import { ProcStats } from './proc-stats.js';
+
+const config = JSON.parse(process.env.BENCH_TARGET ?? '{}') as TargetConfig;
+
+/** Arrival times per call (index from the bench's CallSid) and track; allocated and touched before the idle RSS. */
+let arrivals: { inbound: Float64Array[]; outbound: Float64Array[] } | undefined;
+
+function installProbe(calls: number, maxFrames: number): void {
+  arrivals = {
+    inbound: Array.from({ length: calls }, () => new Float64Array(maxFrames).fill(Number.NaN)),
+    outbound: Array.from({ length: calls }, () => new Float64Array(maxFrames).fill(Number.NaN)),
+  };
+  const table = arrivals;
+  const INDEX = Symbol('benchCallIndex');
+  type Probed = MediaSession & { [INDEX]?: number };
+  const receive = MediaSession.prototype.receive;
+  // One clock read and a store per frame (~0.1 µs): negligible beside the frame's handling.
+  MediaSession.prototype.receive = function (this: Probed, frame: TwilioInboundFrame): void {
+    if (frame.event === 'media' && this.callSid) {
+      const t = monoMs();
+      const call = (this[INDEX] ??= Number.parseInt(this.callSid.slice(2), 16));
+      const row = (frame.media.track === 'inbound' ? table.inbound : table.outbound)[call];
+      const i = frame.media.chunk - 1;
+      if (row && i >= 0 && i < row.length) row[i] = t;
+    }
+    receive.call(this, frame);
+  };
+}
+
+let registry: MediaSessionRegistry | undefined;
+
+/**
+ * How long each Silero batch blocks the event loop: onnxruntime-node runs `session.run` synchronously on the main
+ * thread (inside a setImmediate). Times the native call; one clock read either side.
+ */
+const modelRuns = new Histogram();
+let modelRunWindows = 0;
+function timeModelRuns(): void {
+  try {
+    // The native class's methods are read-only: swap in a subclass on the binding module, which backend.js reads
+    // each time it creates a session (before the model loads at boot).
+    type Feeds = Record<string, { dims?: readonly number[] }>;
+    type NativeSession = new () => { run(feeds: Feeds, ...rest: unknown[]): unknown };
+    const mod = createRequire(import.meta.url)('onnxruntime-node/dist/binding.js') as { binding: { InferenceSession: NativeSession } };
+    const Native = mod.binding.InferenceSession;
+    class TimedSession extends Native {
+      override run(feeds: Feeds, ...rest: unknown[]): unknown {
+        const t = performance.now();
+        try {
+          return super.run(feeds, ...rest);
+        } finally {
+          modelRuns.recordMs(performance.now() - t);
+          modelRunWindows += Number(feeds.input?.dims?.[0] ?? 0);
+        }
+      }
+    }
+    mod.binding = Object.assign(Object.create(mod.binding) as object, { InferenceSession: TimedSession }) as typeof mod.binding;
+  } catch {
+    // another onnxruntime layout: no timing
+  }
+}
+
+/**
+ * Experiment `direct-dispatch`: what the gateway would cost if media sockets bypassed Nest's message dispatch
+ * (rxjs `fromEvent`/`mergeMap`, ~10 promises per frame for the proxy, interceptors, pipes and `pickResult`): one
+ * `message` listener that parses and hands the frame to the session synchronously. Upgrade authentication,
+ * `handleConnection` and session handling are unchanged.
+ */
+function directDispatch(): void {
+  WsAdapter.prototype.bindMessageHandlers = function (client: WebSocket): void {
+    client.on('message', (data: Buffer) => {
+      const session = registry?.get(client);
+      if (!session) return;
+      const routed = twilioFrameParser(data);
+      try {
+        if (routed.event === REJECTED_FRAME) {
+          const r = routed.data as ParsedTwilioFrame;
+          if (!r.ok) session.rejected(r.reason);
+        } else session.receive(routed.data as TwilioInboundFrame);
+      } catch {
+        // the gateway's exception filter would count it
+      }
+    });
+  };
+}
+
+/**
+ * Experiment `sparse-marks`: the relay's own playback marks at most every 200 ms per call (to price them; a real
+ * change would have to keep barge-in's "audio still queued at Twilio" right, e.g. from a local playout clock).
+ */
+function sparseMarks(): void {
+  const proto = RelaySession.prototype as unknown as {
+    scheduleMark(this: { markImmediate?: unknown; lastMarkAt?: number }): void;
+  };
+  const schedule = proto.scheduleMark;
+  proto.scheduleMark = function () {
+    const now = performance.now();
+    if (now - (this.lastMarkAt ?? 0) < 200) return;
+    if (!this.markImmediate) this.lastMarkAt = now;
+    schedule.call(this);
+  };
+}
+
+/** Sampling heap profile of everything allocated in the window (collected objects included): top sites. */
+const inspector = new Session();
+async function allocStart(): Promise<void> {
+  inspector.connect();
+  await inspector.post('HeapProfiler.startSampling', {
+    samplingInterval: 16384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
+}
+interface SamplingNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SamplingNode[];
+}
+async function allocStop(): Promise<{ totalBytes: number; top: { site: string; bytes: number }[] }> {
+  const { profile } = (await inspector.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: SamplingNode } };
+  inspector.disconnect();
+  const sites = new Map<string, number>();
+  let total = 0;
+  const walk = (n: SamplingNode, caller: string) => {
+    const f = n.callFrame;
+    const file = f.url.replace(/^.*\/node_modules\//, '').replace(/^.*\/dist\//, 'dist/');
+    const site = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}` + (caller ? ` ← ${caller}` : '');
+    if (n.selfSize) {
+      sites.set(site, (sites.get(site) ?? 0) + n.selfSize);
+      total += n.selfSize;
+    }
+    for (const c of n.children) walk(c, `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`);
+  };
+  walk(profile.head, '');
+  const top = [...sites.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([site, bytes]) => ({ site, bytes }));
+  return { totalBytes: total, top };
+}
+
+try {
+  const experiments = new Set(config.experiments ?? []);
+  if (experiments.has('direct-dispatch')) directDispatch();
+  if (experiments.has('sparse-marks')) sparseMarks();
+  timeModelRuns();
+  if (config.probe) installProbe(config.probe.calls, config.probe.maxFrames);
+  const stats = new ProcStats(config.trace);
+  const app = await createApp({
+    env: {
+      ...BENCH_ENV,
+      PORT: '0',
+      MEDIA_MODE: config.mode,
+      ...(config.mode === 'relay' ? { AGENT_STREAM_URL: config.agentUrl } : {}),
+    },
+  });
+  registry = app.get(MediaSessionRegistry, { strict: false });
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  // Silero batcher counters (the default processor), as deltas over the window.
+  const processor = app.get<SileroAudioProcessor>(AUDIO_PROCESSOR, { strict: false });
+  const streams = (processor as unknown as { streams?: Set<{ stats: { modelWindows: number; gatedWindows: number; modelSkippedWindows?: number } }> })?.streams;
+  const batch = () => {
+    let skipped = 0;
+    let model = 0;
+    for (const st of streams ?? []) {
+      skipped += st.stats.modelSkippedWindows ?? 0;
+      model += st.stats.modelWindows;
+    }
+    return { ...(processor?.batchStats ?? { runs: 0, windows: 0, largestBatch: 0 }), skipped, model };
+  };
+  let batch0 = batch();
+  serve({
+    mark: () => {
+      batch0 = batch();
+      modelRuns.reset();
+      modelRunWindows = 0;
+      stats.mark();
+    },
+    read: () => {
+      const w = stats.read();
+      const b = batch();
+      const r = modelRuns.summary();
+      return {
+        ...w,
+        audio: {
+          runs: b.runs - batch0.runs,
+          windows: b.windows - batch0.windows,
+          largestBatch: b.largestBatch,
+          skipped: b.skipped - batch0.skipped,
+          modelWindows: b.model - batch0.model,
+          runMs: { p50: r.p50, p99: r.p99, max: r.max, totalMs: r.mean * r.count, windows: modelRunWindows },
+        },
+      };
+    },
+    memory: () => stats.memory(),
+    probe: () => arrivals,
+    'alloc-start': allocStart,
+    'alloc-stop': allocStop,
+    exit: async () => {
+      setImmediate(async () => {
+        const force = setTimeout(() => process.exit(0), 3000);
+        force.unref();
+        await app.close().catch(() => undefined);
+        process.exit(0);
+      });
+    },
+  });
+  ready({ port, pid: process.pid });
+} catch (err) {
+  failed(err);
+}
