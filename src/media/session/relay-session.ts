@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type twilio from 'twilio';
 import { transition } from '../../calls/call-state.js';
-import type { DtmfFrame, MarkFrame, MediaFrame, StartFrame, StopFrame, TwilioOutboundFrame } from '../../protocol/twilio-media.js';
+import {
+  base64MulawDurationMs,
+  type DtmfFrame,
+  type MarkFrame,
+  type MediaFrame,
+  type StartFrame,
+  type StopFrame,
+  type TwilioOutboundFrame,
+} from '../../protocol/twilio-media.js';
 import type { TwimlFactory } from '../../twilio/twiml.factory.js';
 import type { AudioEvent, AudioStream } from '../audio/audio-processor.interface.js';
 import { CLOSE_CODES } from '../media.constants.js';
@@ -21,13 +29,19 @@ export interface RelayDeps extends SessionDeps {
 const OWN_MARK = 'cb:';
 /** Frames held while the agent's socket opens (1 s of audio); older ones are dropped. */
 const MAX_PENDING_FRAMES = 50;
+/**
+ * Our marks go out at most this often per call. A mark per burst of agent audio costs two messages each way for
+ * every 20 ms frame when an agent streams at real pace; the local playout clock covers the time between marks.
+ */
+const MARK_INTERVAL_MS = 200;
 
 /**
  * Relay mode: `<Connect><Stream>` to us, and we carry the call's audio to a raw-audio voice agent and back,
  * rewriting stream SIDs, passing marks and clears.
  *
- * Barge-in: after every burst of agent audio we send Twilio a mark; while any is unechoed, agent audio is still queued
- * at Twilio. When the audio processor hears the caller start speaking during that time, we send Twilio `clear` at
+ * Barge-in: agent audio is still queued at Twilio while a mark we sent after it is unechoed, or while our playout clock
+ * (the audio's duration, played from when it was sent) says so; marks go out after bursts of agent audio, at most every
+ * 200 ms, and an echo with nothing sent since resets the clock. When the audio processor hears the caller start speaking during that time, we send Twilio `clear` at
  * once (it drops the queue and echoes the marks), tell the agent, and drop the agent's audio until the caller stops:
  * the rest of the interrupted response must not play. Hosted agents' own server-side VAD reacts 300–500 ms later.
  *
@@ -42,7 +56,11 @@ export class RelaySession extends MediaSession {
   private readonly ownMarks = new Set<string>();
   private readonly agentMarks = new Set<string>();
   private markSeq = 0;
-  private markImmediate: NodeJS.Immediate | undefined;
+  private markTimer: NodeJS.Timeout | undefined;
+  private lastMarkAt = Number.NEGATIVE_INFINITY;
+  /** When the agent audio sent so far ends playing at Twilio, by our clock (`performance.now()`). */
+  private playoutEnd = 0;
+  private audioSinceMark = false;
   private bargingIn = false;
   private bargeIns = 0;
   private clearsSent = 0;
@@ -104,7 +122,11 @@ export class RelaySession extends MediaSession {
 
   protected override onMark(frame: MarkFrame): void {
     const name = frame.mark.name;
-    if (this.ownMarks.delete(name)) return;
+    if (this.ownMarks.delete(name)) {
+      // Twilio played everything up to our latest mark, and nothing was sent after it: nothing is queued.
+      if (this.ownMarks.size === 0 && !this.audioSinceMark) this.playoutEnd = 0;
+      return;
+    }
     if (this.agentMarks.delete(name)) {
       this.toAgent(JSON.stringify({ event: 'mark', sequenceNumber: String(++this.outSeq), streamSid: this.upstreamSid, mark: { name } }));
     }
@@ -130,7 +152,7 @@ export class RelaySession extends MediaSession {
           return;
         }
         this.toTwilio(`{"event":"media","streamSid":"${this.streamSid}","media":{"payload":"${frame.media.payload}"}}`);
-        this.scheduleMark();
+        this.queued(base64MulawDurationMs(frame.media.payload));
         return;
       case 'mark':
         this.agentMarks.add(frame.mark.name);
@@ -138,26 +160,39 @@ export class RelaySession extends MediaSession {
         return;
       case 'clear':
         this.clearTwilio();
+        this.stopMarks();
         return;
     }
   }
 
-  /** One mark per burst of agent audio (messages that arrived in the same I/O turn), not one per frame. */
-  private scheduleMark(): void {
-    if (this.markImmediate) return;
-    this.markImmediate = setImmediate(() => {
-      this.markImmediate = undefined;
-      const name = `${OWN_MARK}${++this.markSeq}`;
-      this.ownMarks.add(name);
-      this.toTwilio(JSON.stringify({ event: 'mark', streamSid: this.streamSid, mark: { name } }));
-    });
+  /** Agent audio of `ms` went to Twilio: advance the playout clock, and mark the burst (throttled). */
+  private queued(ms: number): void {
+    const now = performance.now();
+    this.playoutEnd = Math.max(now, this.playoutEnd) + ms;
+    this.audioSinceMark = true;
+    if (this.markTimer) return;
+    this.markTimer = setTimeout(this.sendMark, Math.max(0, this.lastMarkAt + MARK_INTERVAL_MS - now));
+  }
+
+  private readonly sendMark = (): void => {
+    this.markTimer = undefined;
+    this.lastMarkAt = performance.now();
+    this.audioSinceMark = false;
+    const name = `${OWN_MARK}${++this.markSeq}`;
+    this.ownMarks.add(name);
+    this.toTwilio(JSON.stringify({ event: 'mark', streamSid: this.streamSid, mark: { name } }));
+  };
+
+  /** Agent audio is still queued at Twilio: an unechoed mark, a mark about to go, or the playout clock says so. */
+  private agentAudioQueued(): boolean {
+    return this.ownMarks.size > 0 || this.agentMarks.size > 0 || this.markTimer !== undefined || performance.now() < this.playoutEnd;
   }
 
   private onAudioEvent(e: AudioEvent): void {
     if (e.track !== 'inbound' || this.finished) return;
     if (e.type === 'speech.started') {
       this.emit(MEDIA_EVENTS.speechStarted, { callSid: this.callSid, streamSid: this.streamSid, track: 'inbound', speaker: 'caller', at: e.at });
-      if (this.ownMarks.size > 0 || this.agentMarks.size > 0 || this.markImmediate) this.bargeIn(e.at);
+      if (this.agentAudioQueued()) this.bargeIn(e.at);
     } else if (e.type === 'speech.stopped') {
       this.emit(MEDIA_EVENTS.speechStopped, { callSid: this.callSid, streamSid: this.streamSid, track: 'inbound', speaker: 'caller', at: e.at });
       this.bargingIn = false;
@@ -171,8 +206,7 @@ export class RelaySession extends MediaSession {
     this.bargeIns += 1;
     this.relay.metrics.bargeIns.inc();
     this.clearTwilio();
-    clearImmediate(this.markImmediate);
-    this.markImmediate = undefined;
+    this.stopMarks();
     // Twilio's protocol has no "clear" towards a server; agents that speak it take the same frame we send Twilio.
     this.toAgent(JSON.stringify({ event: 'clear', streamSid: this.upstreamSid }));
     this.emit(MEDIA_EVENTS.interruption, { callSid: this.callSid, streamSid: this.streamSid, at });
@@ -226,9 +260,16 @@ export class RelaySession extends MediaSession {
     };
   }
 
+  /** Twilio drops its queue on `clear` (and echoes the pending marks): our clock and pending mark go too. */
+  private stopMarks(): void {
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
+    this.playoutEnd = 0;
+    this.audioSinceMark = false;
+  }
+
   protected async close(reason: string): Promise<void> {
-    clearImmediate(this.markImmediate);
-    this.markImmediate = undefined;
+    this.stopMarks();
     this.upstream?.close(1000, 'call ended');
     this.pending.length = 0;
     if (!this.started) return;

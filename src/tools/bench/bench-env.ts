@@ -20,10 +20,4 @@ export interface TargetConfig {
   readonly probe?: { readonly calls: number; readonly maxFrames: number };
   /** Keep a timeline of stalls and GC pauses (costs a 1 ms timer; only with --dump). */
   readonly trace?: boolean;
-  /**
-   * Measurement experiments, NOT the app's code path (see README): `direct-dispatch` = media socket messages go
-   * straight from \`ws\` to the parser and the session (no Nest rxjs/promise dispatch); `sparse-marks` = the relay
-   * sends its own playback mark at most every 200 ms instead of after every burst of agent audio.
-   */
-  readonly experiments?: readonly string[];
 }

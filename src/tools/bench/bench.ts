@@ -50,8 +50,6 @@ interface Options {
   readonly nodeArgs: readonly string[];
   /** Seconds to wait, before each run, for other processes on the box to go quiet. */
   readonly quietWait: number;
-  /** App experiments (see TargetConfig.experiments); results are labelled. */
-  readonly experiments: readonly string[];
   /** Sample allocations in the app during the window (heap sampling profiler, collected objects included). */
   readonly allocProf: boolean;
   /** Pin the target to CPU 0 and the load generator to CPU 1 (taskset, every thread). */
@@ -91,7 +89,6 @@ interface ModeResult {
   readonly verdict: string;
   readonly profile?: ProfileSummary & { file: string };
   readonly alloc?: { totalBytes: number; top: { site: string; bytes: number }[] };
-  readonly experiments: readonly string[];
 }
 
 function parseOptions(): Options {
@@ -110,7 +107,6 @@ function parseOptions(): Options {
       dump: { type: 'string' },
       'node-args': { type: 'string' },
       'quiet-wait': { type: 'string', default: '120' },
-      experiment: { type: 'string' },
       'alloc-prof': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
@@ -152,7 +148,6 @@ function parseOptions(): Options {
     dump: values.dump,
     nodeArgs: (values['node-args'] ?? '').split(' ').filter(Boolean),
     quietWait: int('quiet-wait', values['quiet-wait'], 0),
-    experiments: (values.experiment ?? '').split(',').map((e) => e.trim()).filter(Boolean),
     allocProf: values['alloc-prof']!,
     pin: values.pin!,
     repeat: Math.max(1, Math.round(int('repeat', values.repeat, 1))),
@@ -272,7 +267,6 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
       agentUrl: `ws://127.0.0.1:${lg.agentPort}`,
       probe: isApp && o.probe ? { calls, maxFrames } : undefined,
       trace: !!o.dump,
-      experiments: isApp ? o.experiments : [],
     };
     let profileDir: string | undefined;
     const execArgv: string[] = [...o.nodeArgs];
@@ -427,7 +421,6 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
       verdict,
       profile,
       alloc,
-      experiments: isApp ? o.experiments : [],
     };
   } finally {
     target?.kill();
@@ -475,7 +468,7 @@ function table(results: readonly ModeResult[]): string {
     const p99 = r.latency?.p99 ?? r.arrival?.p99;
     const floorP99 = floor?.latency?.p99;
     return [
-      r.experiments.length ? `${r.mode} [${r.experiments.join('+')}]` : r.mode,
+      r.mode,
       r.connected,
       f(r.latency?.p50 ?? r.arrival?.p50),
       f(p99),
@@ -633,7 +626,7 @@ async function sweep(o: Options, log: (s: string) => void): Promise<{ mode: Mode
 
 async function main(): Promise<void> {
   const o = parseOptions();
-  runLabel = [o.experiments.length ? `EXPERIMENTS: ${o.experiments.join(', ')}` : '', o.pin ? 'pinned: target CPU 0, generator CPU 1' : '']
+  runLabel = [o.pin ? 'pinned: target CPU 0, generator CPU 1' : '']
     .filter(Boolean)
     .join('; ');
   const log = (s: string) => process.stdout.write(s + '\n');

@@ -7,17 +7,11 @@
 import { createRequire } from 'node:module';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import { WsAdapter } from '@nestjs/platform-ws';
-import type { WebSocket } from 'ws';
 import { createApp } from '../../app.factory.js';
 import { AUDIO_PROCESSOR } from '../../media/audio/audio-processor.interface.js';
 import type { SileroAudioProcessor } from '../../media/audio/silero-audio.processor.js';
-import { REJECTED_FRAME } from '../../media/media.constants.js';
-import { twilioFrameParser } from '../../media/twilio-frame.parser.js';
 import { MediaSession } from '../../media/session/media-session.js';
-import { MediaSessionRegistry } from '../../media/session/media-session.registry.js';
-import { RelaySession } from '../../media/session/relay-session.js';
-import type { ParsedTwilioFrame, TwilioInboundFrame } from '../../protocol/twilio-media.js';
+import type { TwilioInboundFrame } from '../../protocol/twilio-media.js';
 import { BENCH_ENV, type TargetConfig } from './bench-env.js';
 import { monoMs } from './clock.js';
 import { failed, ready, serve } from './ipc.js';
@@ -51,7 +45,6 @@ function installProbe(calls: number, maxFrames: number): void {
   };
 }
 
-let registry: MediaSessionRegistry | undefined;
 
 /**
  * How long each Silero batch blocks the event loop: onnxruntime-node runs `session.run` synchronously on the main
@@ -82,47 +75,6 @@ function timeModelRuns(): void {
   } catch {
     // another onnxruntime layout: no timing
   }
-}
-
-/**
- * Experiment `direct-dispatch`: what the gateway would cost if media sockets bypassed Nest's message dispatch
- * (rxjs `fromEvent`/`mergeMap`, ~10 promises per frame for the proxy, interceptors, pipes and `pickResult`): one
- * `message` listener that parses and hands the frame to the session synchronously. Upgrade authentication,
- * `handleConnection` and session handling are unchanged.
- */
-function directDispatch(): void {
-  WsAdapter.prototype.bindMessageHandlers = function (client: WebSocket): void {
-    client.on('message', (data: Buffer) => {
-      const session = registry?.get(client);
-      if (!session) return;
-      const routed = twilioFrameParser(data);
-      try {
-        if (routed.event === REJECTED_FRAME) {
-          const r = routed.data as ParsedTwilioFrame;
-          if (!r.ok) session.rejected(r.reason);
-        } else session.receive(routed.data as TwilioInboundFrame);
-      } catch {
-        // the gateway's exception filter would count it
-      }
-    });
-  };
-}
-
-/**
- * Experiment `sparse-marks`: the relay's own playback marks at most every 200 ms per call (to price them; a real
- * change would have to keep barge-in's "audio still queued at Twilio" right, e.g. from a local playout clock).
- */
-function sparseMarks(): void {
-  const proto = RelaySession.prototype as unknown as {
-    scheduleMark(this: { markImmediate?: unknown; lastMarkAt?: number }): void;
-  };
-  const schedule = proto.scheduleMark;
-  proto.scheduleMark = function () {
-    const now = performance.now();
-    if (now - (this.lastMarkAt ?? 0) < 200) return;
-    if (!this.markImmediate) this.lastMarkAt = now;
-    schedule.call(this);
-  };
 }
 
 /** Sampling heap profile of everything allocated in the window (collected objects included): top sites. */
@@ -161,9 +113,6 @@ async function allocStop(): Promise<{ totalBytes: number; top: { site: string; b
 }
 
 try {
-  const experiments = new Set(config.experiments ?? []);
-  if (experiments.has('direct-dispatch')) directDispatch();
-  if (experiments.has('sparse-marks')) sparseMarks();
   timeModelRuns();
   if (config.probe) installProbe(config.probe.calls, config.probe.maxFrames);
   const stats = new ProcStats(config.trace);
@@ -175,7 +124,6 @@ try {
       ...(config.mode === 'relay' ? { AGENT_STREAM_URL: config.agentUrl } : {}),
     },
   });
-  registry = app.get(MediaSessionRegistry, { strict: false });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   // Silero batcher counters (the default processor), as deltas over the window.
