@@ -53,7 +53,7 @@ export abstract class MediaSession {
   /** The gateway hands over every parsed frame here. */
   receive(frame: TwilioInboundFrame): void {
     if (this.finished || !this.admit()) return;
-    this.deps.metrics.mediaFrames.inc({ event: frame.event });
+    this.deps.metrics.countMediaFrame(frame.event);
     switch (frame.event) {
       case 'connected':
         return;
