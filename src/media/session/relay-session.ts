@@ -34,14 +34,16 @@ const MAX_PENDING_FRAMES = 50;
  * every 20 ms frame when an agent streams at real pace; the local playout clock covers the time between marks.
  */
 const MARK_INTERVAL_MS = 200;
+/** The playout clock starts when audio is sent; Twilio starts playing it a little later (network, its buffer). */
+const PLAYOUT_SLACK_MS = 40;
 
 /**
  * Relay mode: `<Connect><Stream>` to us, and we carry the call's audio to a raw-audio voice agent and back,
  * rewriting stream SIDs, passing marks and clears.
  *
- * Barge-in: agent audio is still queued at Twilio while a mark we sent after it is unechoed, or while our playout clock
- * (the audio's duration, played from when it was sent) says so; marks go out after bursts of agent audio, at most every
- * 200 ms, and an echo with nothing sent since resets the clock. When the audio processor hears the caller start speaking during that time, we send Twilio `clear` at
+ * Barge-in: agent audio is still queued at Twilio while a mark we sent after it is unechoed; for audio sent since our
+ * last mark (marks go out after bursts of agent audio, at most every 200 ms per call), while our playout clock (the
+ * audio's duration, played from when it was sent) has not run out. When the audio processor hears the caller start speaking during that time, we send Twilio `clear` at
  * once (it drops the queue and echoes the marks), tell the agent, and drop the agent's audio until the caller stops:
  * the rest of the interrupted response must not play. Hosted agents' own server-side VAD reacts 300–500 ms later.
  *
@@ -183,9 +185,13 @@ export class RelaySession extends MediaSession {
     this.toTwilio(JSON.stringify({ event: 'mark', streamSid: this.streamSid, mark: { name } }));
   };
 
-  /** Agent audio is still queued at Twilio: an unechoed mark, a mark about to go, or the playout clock says so. */
+  /**
+   * Agent audio is still queued at Twilio. An unechoed mark is certain (Twilio echoes it when playback reaches it);
+   * for audio sent after the last mark, the playout clock decides: it may have played while the mark waits its turn.
+   */
   private agentAudioQueued(): boolean {
-    return this.ownMarks.size > 0 || this.agentMarks.size > 0 || this.markTimer !== undefined || performance.now() < this.playoutEnd;
+    if (this.ownMarks.size > 0 || this.agentMarks.size > 0) return true;
+    return this.audioSinceMark && performance.now() < this.playoutEnd + PLAYOUT_SLACK_MS;
   }
 
   private onAudioEvent(e: AudioEvent): void {
