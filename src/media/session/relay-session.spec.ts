@@ -18,7 +18,8 @@ class ScriptedAudioProcessor implements AudioProcessor {
   onEvent: ((e: AudioEvent) => void) | undefined;
   open(options: AudioStreamOptions): AudioStream {
     this.onEvent = options.onEvent;
-    return { push: () => {}, end: () => {}, close: () => {}, stats: { framesIn: 0, framesReordered: 0, framesLate: 0, framesDuplicate: 0, framesMissing: 0, modelWindows: 0, gatedWindows: 0 } };
+    const stats = { framesIn: 0, framesReordered: 0, framesLate: 0, framesDuplicate: 0, framesMissing: 0, modelWindows: 0, gatedWindows: 0 };
+    return { push: () => {}, end: () => {}, close: () => {}, stats };
   }
   callerStarts(at = 0): void {
     this.onEvent?.({ type: 'speech.started', track: 'inbound', at, detectedAt: at });
@@ -85,7 +86,14 @@ describe(RelaySession.name, () => {
       event: 'start',
       sequenceNumber: 1,
       streamSid: 'MZtest',
-      start: { accountSid: 'AC1', streamSid: 'MZtest', callSid: 'CA1', tracks: ['inbound'], customParameters: {}, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } },
+      start: {
+        accountSid: 'AC1',
+        streamSid: 'MZtest',
+        callSid: 'CA1',
+        tracks: ['inbound'],
+        customParameters: {},
+        mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+      },
     });
     [agent] = await connected;
   });
