@@ -103,19 +103,10 @@ export class DtmfDetector {
     // Mean square of the block; a pair of tones at the minimum level has at least 2 × minTone.
     const meanSquare = energy / n;
     if (meanSquare < 2 * this.minTone) return NO_KEY;
-    const { coeffs, powers } = this;
-    for (let k = 0; k < 8; k++) {
-      const c = coeffs[k]!;
-      let s1 = 0;
-      let s2 = 0;
-      for (let i = offset; i < offset + n; i++) {
-        const s0 = x[i]! + c * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-      }
-      // |X(f)|² → the tone's mean square: a sine of amplitude A gives |X|² ≈ (A·n/2)², mean square A²/2.
-      powers[k] = ((s1 * s1 + s2 * s2 - c * s1 * s2) * 2) / (n * n);
-    }
+    // Four Goertzel filters per pass over the block (rows, then columns): each sample is read twice, not eight times.
+    this.goertzel4(x, offset, n, 0);
+    this.goertzel4(x, offset, n, 4);
+    const { powers } = this;
     const row = argmax(powers, 0);
     const col = argmax(powers, 4);
     const rowPower = powers[row]!;
@@ -128,6 +119,37 @@ export class DtmfDetector {
     }
     if (rowPower + colPower < this.options.minToneShare * meanSquare) return NO_KEY;
     return row * 4 + (col - 4);
+  }
+
+  /** Powers of filters `from`..`from + 3` over `n` samples of `x` from `offset`, as tone mean squares. */
+  private goertzel4(x: Float32Array, offset: number, n: number, from: number): void {
+    const { coeffs, powers } = this;
+    const c0 = coeffs[from]!;
+    const c1 = coeffs[from + 1]!;
+    const c2 = coeffs[from + 2]!;
+    const c3 = coeffs[from + 3]!;
+    let a1 = 0, a2 = 0, b1 = 0, b2 = 0, d1 = 0, d2 = 0, e1 = 0, e2 = 0;
+    for (let i = offset; i < offset + n; i++) {
+      const v = x[i]!;
+      const a0 = v + c0 * a1 - a2;
+      a2 = a1;
+      a1 = a0;
+      const b0 = v + c1 * b1 - b2;
+      b2 = b1;
+      b1 = b0;
+      const d0 = v + c2 * d1 - d2;
+      d2 = d1;
+      d1 = d0;
+      const e0 = v + c3 * e1 - e2;
+      e2 = e1;
+      e1 = e0;
+    }
+    // |X(f)|² → the tone's mean square: a sine of amplitude A gives |X|² ≈ (A·n/2)², mean square A²/2.
+    const scale = 2 / (n * n);
+    powers[from] = (a1 * a1 + a2 * a2 - c0 * a1 * a2) * scale;
+    powers[from + 1] = (b1 * b1 + b2 * b2 - c1 * b1 * b2) * scale;
+    powers[from + 2] = (d1 * d1 + d2 * d2 - c2 * d1 * d2) * scale;
+    powers[from + 3] = (e1 * e1 + e2 * e2 - c3 * e1 * e2) * scale;
   }
 }
 
