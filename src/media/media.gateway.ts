@@ -12,6 +12,7 @@ import type { ResolvedMediaOptions } from './media.options.js';
 import type { MediaSession } from './session/media-session.js';
 import { MediaSessionFactory } from './session/media-session.factory.js';
 import { MediaSessionRegistry } from './session/media-session.registry.js';
+import { toFrameInput } from './twilio-frame.parser.js';
 
 /** Hard cap on one WebSocket message, enforced by `ws` before buffering: past it the socket closes with 1009. */
 export const MAX_SOCKET_PAYLOAD_BYTES = 1024 * 1024;
@@ -69,9 +70,4 @@ export class MediaGateway implements OnGatewayConnection {
       this.errors.report(err, client);
     }
   }
-}
-
-function toFrameInput(data: RawData): string | Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }

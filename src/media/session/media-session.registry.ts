@@ -15,10 +15,6 @@ export class MediaSessionRegistry implements BeforeApplicationShutdown {
     this.sessions.set(socket, session);
   }
 
-  get(socket: WebSocket): MediaSession | undefined {
-    return this.sessions.get(socket);
-  }
-
   remove(socket: WebSocket): MediaSession | undefined {
     const session = this.sessions.get(socket);
     this.sessions.delete(socket);
