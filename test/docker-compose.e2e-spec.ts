@@ -48,7 +48,16 @@ describe('docker-compose.yml', () => {
     const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
     expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/^USER (?!root)\w+/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/main\.js"\]/m);
+    expect(dockerfile).toMatch(/^CMD \["node", (?:"--[\w=-]+", )*"dist\/main\.js"\]/m);
+  });
+
+  it('the image and `npm start` run Node with the flags the bench measured', async () => {
+    const { PRODUCTION_NODE_FLAGS } = await import('../src/tools/bench/bench-env.js');
+    const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    expect(cmd).toEqual(['node', ...PRODUCTION_NODE_FLAGS, 'dist/main.js']);
+    expect(pkg.scripts.start).toBe(['node', ...PRODUCTION_NODE_FLAGS, 'dist/main.js'].join(' '));
   });
 
   it('.env.example documents every variable the app reads', async () => {

@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { BENCH_ENV, SIGNED_STREAM_URL, type TargetConfig } from './bench-env.js';
+import { BENCH_ENV, PRODUCTION_NODE_FLAGS, SIGNED_STREAM_URL, type TargetConfig } from './bench-env.js';
 import { sleep } from './clock.js';
 import { FRAME_MS } from './conversation.js';
 import { Histogram, type HistogramSummary } from './histogram.js';
@@ -48,6 +48,8 @@ interface Options {
   readonly dump?: string;
   /** Extra Node flags for the process under test (e.g. `--max-semi-space-size=16`), space-separated. */
   readonly nodeArgs: readonly string[];
+  /** Leave out {@link PRODUCTION_NODE_FLAGS} (Node's defaults, to price them). */
+  readonly bareNode: boolean;
   /** Seconds to wait, before each run, for other processes on the box to go quiet. */
   readonly quietWait: number;
   /** Sample allocations in the app during the window (heap sampling profiler, collected objects included). */
@@ -106,6 +108,7 @@ function parseOptions(): Options {
       'no-probe': { type: 'boolean', default: false },
       dump: { type: 'string' },
       'node-args': { type: 'string' },
+      'bare-node': { type: 'boolean', default: false },
       'quiet-wait': { type: 'string', default: '120' },
       'alloc-prof': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
@@ -120,7 +123,7 @@ function parseOptions(): Options {
     process.stdout.write(
       'npm run bench -- [--calls 200] [--seconds 20] [--warmup 3] [--modes pipe,relay,pipe2,fork]\n' +
         '                 [--sweep [--sweep-seconds 10] [--sweep-start 100] [--sweep-step 100] [--sweep-max 1000]]\n' +
-        '                 [--profile] [--no-probe] [--verbose] [--json results.json] [--dump prefix] [--node-args="..."] [--quiet-wait 120]\n',
+        '                 [--profile] [--no-probe] [--verbose] [--json results.json] [--dump prefix] [--node-args="..."] [--bare-node] [--quiet-wait 120]\n',
     );
     process.exit(0);
   }
@@ -147,6 +150,7 @@ function parseOptions(): Options {
     json: values.json,
     dump: values.dump,
     nodeArgs: (values['node-args'] ?? '').split(' ').filter(Boolean),
+    bareNode: values['bare-node']!,
     quietWait: int('quiet-wait', values['quiet-wait'], 0),
     allocProf: values['alloc-prof']!,
     pin: values.pin!,
@@ -269,7 +273,7 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
       trace: !!o.dump,
     };
     let profileDir: string | undefined;
-    const execArgv: string[] = [...o.nodeArgs];
+    const execArgv: string[] = [...(o.bareNode ? [] : PRODUCTION_NODE_FLAGS), ...o.nodeArgs];
     if (o.profile) {
       profileDir = join(tmpdir(), `callbridge-bench-${process.pid}`, `${mode}-${calls}`);
       mkdirSync(profileDir, { recursive: true });
@@ -626,7 +630,8 @@ async function sweep(o: Options, log: (s: string) => void): Promise<{ mode: Mode
 
 async function main(): Promise<void> {
   const o = parseOptions();
-  runLabel = [o.pin ? 'pinned: target CPU 0, generator CPU 1' : '']
+  const flags = [...(o.bareNode ? [] : PRODUCTION_NODE_FLAGS), ...o.nodeArgs];
+  runLabel = [o.pin ? 'pinned: target CPU 0, generator CPU 1' : '', `targets run with node ${flags.join(' ') || '(no flags)'}`]
     .filter(Boolean)
     .join('; ');
   const log = (s: string) => process.stdout.write(s + '\n');
