@@ -46,10 +46,11 @@ interface Options {
   readonly json?: string;
   /** Write each app mode's per-frame (send time, arrival latency) series here, as JSON, for offline analysis. */
   readonly dump?: string;
-  /** Extra Node flags for the process under test (e.g. `--max-semi-space-size=16`), space-separated. */
+  /**
+   * Node flags of the processes under test: {@link PRODUCTION_NODE_FLAGS} (left out with `--bare-node`, to price
+   * them), then `--node-args`.
+   */
   readonly nodeArgs: readonly string[];
-  /** Leave out {@link PRODUCTION_NODE_FLAGS} (Node's defaults, to price them). */
-  readonly bareNode: boolean;
   /** Seconds to wait, before each run, for other processes on the box to go quiet. */
   readonly quietWait: number;
   /** Sample allocations in the app during the window (heap sampling profiler, collected objects included). */
@@ -149,8 +150,7 @@ function parseOptions(): Options {
     verbose: values.verbose!,
     json: values.json,
     dump: values.dump,
-    nodeArgs: (values['node-args'] ?? '').split(' ').filter(Boolean),
-    bareNode: values['bare-node']!,
+    nodeArgs: [...(values['bare-node'] ? [] : PRODUCTION_NODE_FLAGS), ...(values['node-args'] ?? '').split(' ').filter(Boolean)],
     quietWait: int('quiet-wait', values['quiet-wait'], 0),
     allocProf: values['alloc-prof']!,
     pin: values.pin!,
@@ -273,7 +273,7 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
       trace: !!o.dump,
     };
     let profileDir: string | undefined;
-    const execArgv: string[] = [...(o.bareNode ? [] : PRODUCTION_NODE_FLAGS), ...o.nodeArgs];
+    const execArgv: string[] = [...o.nodeArgs];
     if (o.profile) {
       profileDir = join(tmpdir(), `callbridge-bench-${process.pid}`, `${mode}-${calls}`);
       mkdirSync(profileDir, { recursive: true });
@@ -630,8 +630,7 @@ async function sweep(o: Options, log: (s: string) => void): Promise<{ mode: Mode
 
 async function main(): Promise<void> {
   const o = parseOptions();
-  const flags = [...(o.bareNode ? [] : PRODUCTION_NODE_FLAGS), ...o.nodeArgs];
-  runLabel = [o.pin ? 'pinned: target CPU 0, generator CPU 1' : '', `targets run with node ${flags.join(' ') || '(no flags)'}`]
+  runLabel = [o.pin ? 'pinned: target CPU 0, generator CPU 1' : '', `targets run with node ${o.nodeArgs.join(' ') || '(no flags)'}`]
     .filter(Boolean)
     .join('; ');
   const log = (s: string) => process.stdout.write(s + '\n');
