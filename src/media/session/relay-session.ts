@@ -43,9 +43,10 @@ const PLAYOUT_SLACK_MS = 40;
  *
  * Barge-in: agent audio is still queued at Twilio while a mark we sent after it is unechoed; for audio sent since our
  * last mark (marks go out after bursts of agent audio, at most every 200 ms per call), while our playout clock (the
- * audio's duration, played from when it was sent) has not run out. When the audio processor hears the caller start speaking during that time, we send Twilio `clear` at
- * once (it drops the queue and echoes the marks), tell the agent, and drop the agent's audio until the caller stops:
- * the rest of the interrupted response must not play. Hosted agents' own server-side VAD reacts 300–500 ms later.
+ * audio's duration, played from when it was sent) has not run out. When the audio processor hears the caller start
+ * speaking during that time, we send Twilio `clear` at once (it drops the queue and echoes the marks), tell the agent,
+ * and drop the agent's audio until the caller stops: the rest of the interrupted response must not play. Hosted
+ * agents' own server-side VAD reacts 300–500 ms later.
  *
  * If the agent's socket cannot open or dies mid-call, the call is redirected through Twilio REST to the fallback TwiML
  * instead of leaving the caller in dead air.
