@@ -18,8 +18,15 @@ export const BENCH_ENV = {
  * some of them, so old-generation collections follow. Measured with the bench (relay, 200 calls, median of 3 runs
  * each): 128 → 64 collections in the 20 s window, CPU 73 → 68 % of a core, relay p99 4.38 → 2.81 ms, for about
  * 30 MiB more RSS. The floor is given the same flags (its p99 moved 1.65 → 1.50 ms).
+ *
+ * No parallel scavenge: what survives a young collection here is small (about 60 KiB median, relay at 120 calls,
+ * `--trace-gc-nvp`), so helper threads have little to share out, and on a box whose cores are busy (the calls, the
+ * kernel's network work) the pause waits for helpers that are not running. Measured with the bench (200 calls, three
+ * pairs of runs, 2026-11-29): GC pause time in the 20 s window relay 152 / 165 / 210 → 123 / 123 / 136 ms, the floor
+ * 169 / 175 / 173 → 126 / 139 / 110 ms, every pair lower; CPU unchanged. (The box was saturated that day and p99 moved
+ * with the load, not the flag.)
  */
-export const PRODUCTION_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+export const PRODUCTION_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32', '--no-parallel-scavenge'];
 
 /** What Twilio would sign: the `wss://` URL as written in the TwiML. */
 export const SIGNED_STREAM_URL = 'wss://bench.callbridge.test/twilio/media';
