@@ -639,18 +639,27 @@ async function main(): Promise<void> {
     `Load: ${o.calls} concurrent calls per mode, ${o.warmup} s warm-up then a ${o.seconds} s measurement window; 20 ms frames at real pace, ` +
       `calls spread evenly over the 20 ms period.\n`,
   );
-  const results: ModeResult[] = [];
-  for (const mode of o.modes) {
-    const runs: ModeResult[] = [];
-    for (let i = 0; i < o.repeat; i++) {
+  // With --repeat, the modes take turns (round 1: every mode, round 2: every mode, …) rather than running each mode's
+  // repeats back to back: this VM's speed drifts over minutes, and an app run is then compared with a floor run made
+  // under the same conditions (the paired ratios below).
+  const runsByMode = new Map<Mode, ModeResult[]>(o.modes.map((m) => [m, []]));
+  for (let i = 0; i < o.repeat; i++) {
+    for (const mode of o.modes) {
       process.stderr.write(`running ${mode} with ${o.calls} calls${o.repeat > 1 ? ` (${i + 1}/${o.repeat})` : ''}…\n`);
       const r = await runMode(mode, o.calls, o.seconds, o);
-      runs.push(r);
+      runsByMode.get(mode)!.push(r);
       process.stderr.write(`  ${mode}: ${r.verdict}\n`);
     }
-    const p99 = (r: ModeResult) => Math.max(r.latency?.p99 ?? 0, r.arrival?.p99 ?? 0);
+  }
+  const p99 = (r: ModeResult) => Math.max(r.latency?.p99 ?? 0, r.arrival?.p99 ?? 0);
+  const results: ModeResult[] = [];
+  for (const mode of o.modes) {
+    const runs = runsByMode.get(mode)!;
     const sorted = [...runs].sort((a, b) => p99(a) - p99(b));
     const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    const floorRuns = FLOOR[mode] ? runsByMode.get(FLOOR[mode]!) : undefined;
+    const paired = floorRuns?.length === runs.length ? runs.map((r, i) => p99(r) / p99(floorRuns[i]!)) : [];
+    const pairedSorted = [...paired].sort((a, b) => a - b);
     results.push(
       runs.length > 1
         ? {
@@ -658,6 +667,12 @@ async function main(): Promise<void> {
             lossNotes: [
               ...median.lossNotes,
               `median of ${runs.length} runs by p99; p99 ${sorted.map((r) => f(p99(r))).join(' / ')} ms, CPU ${runs.map((r) => f(r.cpuPct, 1)).join(' / ')} %, lost ${runs.map((r) => r.lost).join(' / ')}`,
+              ...(paired.length
+                ? [
+                    `p99 against the ${FLOOR[mode]} run of the same round: ${paired.map((x) => `${f(x)}×`).join(' / ')} ` +
+                      `(median ${f(pairedSorted[Math.floor((pairedSorted.length - 1) / 2)]!)}×)`,
+                  ]
+                : []),
             ],
           }
         : median,
