@@ -652,14 +652,15 @@ async function main(): Promise<void> {
     }
   }
   const p99 = (r: ModeResult) => Math.max(r.latency?.p99 ?? 0, r.arrival?.p99 ?? 0);
+  /** The median of a sorted list; with an even count, the lower of the two middle values. */
+  const middle = <T>(sorted: readonly T[]): T => sorted[Math.floor((sorted.length - 1) / 2)]!;
   const results: ModeResult[] = [];
   for (const mode of o.modes) {
     const runs = runsByMode.get(mode)!;
     const sorted = [...runs].sort((a, b) => p99(a) - p99(b));
-    const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    const median = middle(sorted);
     const floorRuns = FLOOR[mode] ? runsByMode.get(FLOOR[mode]!) : undefined;
     const paired = floorRuns?.length === runs.length ? runs.map((r, i) => p99(r) / p99(floorRuns[i]!)) : [];
-    const pairedSorted = [...paired].sort((a, b) => a - b);
     results.push(
       runs.length > 1
         ? {
@@ -670,7 +671,7 @@ async function main(): Promise<void> {
               ...(paired.length
                 ? [
                     `p99 against the ${FLOOR[mode]} run of the same round: ${paired.map((x) => `${f(x)}×`).join(' / ')} ` +
-                      `(median ${f(pairedSorted[Math.floor((pairedSorted.length - 1) / 2)]!)}×)`,
+                      `(median ${f(middle([...paired].sort((a, b) => a - b)))}×)`,
                   ]
                 : []),
             ],
