@@ -29,6 +29,8 @@ const MODES: readonly Mode[] = ['pipe', 'relay', 'pipe2', 'fork'];
 const FLOOR: Partial<Record<Mode, Mode>> = { relay: 'pipe', fork: 'pipe2' };
 /** Latency budget (ms) at p99, per the issue. */
 const P99_BUDGET_MS = 5;
+/** Full collections in one window that mark a run as a GC storm (a steady run has none after boot). */
+const GC_STORM_MAJOR = 3;
 
 interface Options {
   readonly calls: number;
@@ -385,6 +387,8 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
     if (background.cpuPct > 15) warnings.push(`busy box: ${background.cpuPct.toFixed(0)} % of a core used by other processes`);
     const waitPct = (tw.sched.waitMs / tw.wallMs) * 100;
     if (waitPct > 10) warnings.push(`contended: the target waited ${waitPct.toFixed(0)} % of the window for a core`);
+    // Steady runs have no full collection in the window; the intermittent storm (bench README) has one a second.
+    if (tw.gc.major >= GC_STORM_MAJOR) warnings.push(`GC storm: ${tw.gc.major} full collections, ${tw.gc.majorMs.toFixed(0)} ms`);
     const verdict = (failures.length ? `FAIL (${failures.join(', ')})` : 'pass') + (warnings.length ? ` [${warnings.join('; ')}]` : '');
 
     let profile: ModeResult['profile'];
@@ -521,7 +525,7 @@ function details(r: ModeResult): string {
     }
   ).audio;
   lines.push(
-    `  target: main thread waited ${f(t.sched.waitMs, 0)} ms for a core (${t.sched.involuntary} preemptions); GC ${t.gc.count} pauses, ${f(t.gc.totalMs, 0)} ms total, longest ${f(t.gc.maxMs)} ms` +
+    `  target: main thread waited ${f(t.sched.waitMs, 0)} ms for a core (${t.sched.involuntary} preemptions); GC ${t.gc.count} pauses, ${f(t.gc.totalMs, 0)} ms total, longest ${f(t.gc.maxMs)} ms, ${t.gc.major} full (${f(t.gc.majorMs, 0)} ms)` +
       (audio && audio.runs
         ? `; Silero ${audio.runs} runs, ${audio.windows} windows (${f(audio.windows / r.windowS, 0)}/s, mean batch ${f(audio.windows / audio.runs, 1)}, largest ${audio.largestBatch}), ` +
           `each run blocks the loop p50 ${f(audio.runMs.p50)} / p99 ${f(audio.runMs.p99)} / max ${f(audio.runMs.max)} ms ` +

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { monoMs } from './clock.js';
-import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 
 /** Timer interval of the event-loop-delay monitor, ms. Its samples include the interval; we report the excess. */
 export const ELD_RESOLUTION_MS = 1;
@@ -29,8 +29,11 @@ export interface ProcWindow {
   readonly heapUsed: number;
   /** Event-loop delay beyond the timer interval, ms. */
   readonly eld: { readonly p50: number; readonly p99: number; readonly max: number; readonly mean: number; readonly samples: number };
-  /** Garbage-collection pauses of the main thread in the window. */
-  readonly gc: { readonly count: number; readonly totalMs: number; readonly maxMs: number };
+  /**
+   * Garbage-collection pauses of the main thread in the window; `major` of them full mark-compacts of the old
+   * generation (in a steady run there are none: what the frames allocate dies young).
+   */
+  readonly gc: { readonly count: number; readonly totalMs: number; readonly maxMs: number; readonly major: number; readonly majorMs: number };
   /**
    * Main thread time spent runnable but not running (another process had the core), and involuntary context
    * switches: CPU contention on the box, as opposed to the process's own work.
@@ -88,7 +91,7 @@ export class ProcStats {
   private ticks = threadTicks();
   private rssMax = 0;
   private sampler: NodeJS.Timeout | undefined;
-  private gc = { count: 0, totalMs: 0, maxMs: 0 };
+  private gc = { count: 0, totalMs: 0, maxMs: 0, major: 0, majorMs: 0 };
   private timeline: number[][] | undefined;
   private sched0 = schedWait();
   private tracer: NodeJS.Timeout | undefined;
@@ -104,6 +107,10 @@ export class ProcStats {
         this.gc.count++;
         this.gc.totalMs += e.duration;
         if (e.duration > this.gc.maxMs) this.gc.maxMs = e.duration;
+        if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+          this.gc.major++;
+          this.gc.majorMs += e.duration;
+        }
       }
     }).observe({ entryTypes: ['gc'] });
   }
@@ -111,7 +118,7 @@ export class ProcStats {
   /** Starts a window. */
   mark(): void {
     this.eld.reset();
-    this.gc = { count: 0, totalMs: 0, maxMs: 0 };
+    this.gc = { count: 0, totalMs: 0, maxMs: 0, major: 0, majorMs: 0 };
     if (this.trace) {
       this.timeline = [];
       let last = monoMs();
