@@ -2,6 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { monoMs } from './clock.js';
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 
+/** A window's GC counters before its first collection. */
+function noGc(): { count: number; totalMs: number; maxMs: number; major: number; majorMs: number } {
+  return { count: 0, totalMs: 0, maxMs: 0, major: 0, majorMs: 0 };
+}
+
 /** Timer interval of the event-loop-delay monitor, ms. Its samples include the interval; we report the excess. */
 export const ELD_RESOLUTION_MS = 1;
 /** Linux USER_HZ: /proc CPU times are in these ticks. */
@@ -91,7 +96,7 @@ export class ProcStats {
   private ticks = threadTicks();
   private rssMax = 0;
   private sampler: NodeJS.Timeout | undefined;
-  private gc = { count: 0, totalMs: 0, maxMs: 0, major: 0, majorMs: 0 };
+  private gc = noGc();
   private timeline: number[][] | undefined;
   private sched0 = schedWait();
   private tracer: NodeJS.Timeout | undefined;
@@ -118,7 +123,7 @@ export class ProcStats {
   /** Starts a window. */
   mark(): void {
     this.eld.reset();
-    this.gc = { count: 0, totalMs: 0, maxMs: 0, major: 0, majorMs: 0 };
+    this.gc = noGc();
     if (this.trace) {
       this.timeline = [];
       let last = monoMs();
