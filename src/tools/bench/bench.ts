@@ -22,6 +22,7 @@ import { Child, killAllChildren } from './ipc.js';
 import type { LoadResult, PrepareArgs } from './loadgen.js';
 import type { ProcWindow } from './proc-stats.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
+import { attributeTail, describeTail, TIMELINE_KIND, type TailAttribution } from './tail-attribution.js';
 
 export type Mode = 'pipe' | 'pipe2' | 'relay' | 'fork';
 const MODES: readonly Mode[] = ['pipe', 'relay', 'pipe2', 'fork'];
@@ -73,6 +74,8 @@ interface ModeResult {
   /** Send → arrival at the app's media session (probe; fork, relay). */
   readonly arrival?: HistogramSummary;
   readonly arrivalMissing: number;
+  /** With `--dump`: what the frames at or above the arrival p99 overlapped on the app's timeline. */
+  readonly tail?: TailAttribution;
   readonly sent: number;
   readonly sentInWindow: number;
   readonly lost: number;
@@ -233,14 +236,18 @@ function joinArrivals(
   return { hist, missing };
 }
 
-/** Per-frame arrival latency in send-time order (ms from window start), for looking at stalls. */
+/**
+ * Writes each frame's arrival latency in send-time order (ms from window start) and the app's timeline, for looking
+ * at stalls; returns what the frames at or above `thresholdMs` overlapped on the timeline.
+ */
 function dumpSeries(
   path: string,
   send: { inbound: Float64Array[]; outbound: Float64Array[] },
   arrivals: { inbound: Float64Array[]; outbound: Float64Array[] },
   window: { start: number; end: number },
-  timeline: number[][] = [],
-): void {
+  timeline: number[][],
+  thresholdMs: number,
+): TailAttribution {
   const rows: [number, number, number, number][] = [];
   for (const track of ['inbound', 'outbound'] as const) {
     send[track].forEach((sends, call) => {
@@ -253,8 +260,15 @@ function dumpSeries(
     });
   }
   rows.sort((a, b) => a[0] - b[0]);
-  const stalls = timeline.map(([t, d, kind, wait]) => [+(t! - window.start).toFixed(3), +d!.toFixed(3), kind, +(wait ?? 0).toFixed(3)]);
-  writeFileSync(path, JSON.stringify({ windowStart: window.start, columns: ['sentMs', 'latencyMs', 'call', 'track'], rows, stalls }));
+  const stalls = timeline.map(([t, d, kind, wait]) => [+(t! - window.start).toFixed(3), +d!.toFixed(3), kind!, +(wait ?? 0).toFixed(3)] as const);
+  const kinds = { [TIMELINE_KIND.stall]: 'stall over 5 ms', [TIMELINE_KIND.model]: 'Silero run', 1: 'GC minor', 4: 'GC major', 8: 'GC incremental', 16: 'GC weak callbacks' };
+  writeFileSync(path, JSON.stringify({ windowStart: window.start, columns: ['sentMs', 'latencyMs', 'call', 'track'], rows, stalls, kinds }));
+  return attributeTail(
+    rows.map((r) => r[0]),
+    rows.map((r) => r[1]),
+    stalls,
+    thresholdMs,
+  );
 }
 
 async function runMode(mode: Mode, calls: number, seconds: number, o: Options): Promise<ModeResult> {
@@ -362,10 +376,11 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
     }
     let arrival: HistogramSummary | undefined;
     let arrivalMissing = 0;
+    let tail: TailAttribution | undefined;
     if (arrivals && load.sendTimes) {
       const j = joinArrivals(load.sendTimes, arrivals, load.window);
-      if (o.dump) dumpSeries(`${o.dump}.${mode}-${calls}.json`, load.sendTimes, arrivals, load.window, tw.timeline);
       arrival = j.hist.summary();
+      if (o.dump) tail = dumpSeries(`${o.dump}.${mode}-${calls}.json`, load.sendTimes, arrivals, load.window, tw.timeline ?? [], arrival.p99);
       arrivalMissing = j.missing;
       if (j.missing) lossNotes.push(`${j.missing} frames sent in the window never reached a session`);
       if (mode === 'fork') lost = Math.max(lost, j.missing);
@@ -409,6 +424,7 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
       latency,
       arrival,
       arrivalMissing,
+      tail,
       sent,
       sentInWindow: load.sentInWindow,
       lost,
@@ -511,6 +527,7 @@ function details(r: ModeResult): string {
       `  send → app session (probe): p50 ${f(r.arrival.p50)} / p90 ${f(r.arrival.p90)} / p99 ${f(r.arrival.p99)} / p99.9 ${f(r.arrival.p999)} / max ${f(r.arrival.max)} ms (${r.arrival.count} frames)`,
     );
   }
+  if (r.tail) lines.push(`  tail (--dump): ${describeTail(r.tail)}`);
   const t = r.target;
   const audio = (
     t as ProcWindow & {

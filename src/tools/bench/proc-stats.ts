@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { monoMs } from './clock.js';
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import { TIMELINE_KIND } from './tail-attribution.js';
 
 /** A window's GC counters before its first collection. */
 function noGc(): { count: number; totalMs: number; maxMs: number; major: number; majorMs: number } {
@@ -44,8 +45,9 @@ export interface ProcWindow {
    * switches: CPU contention on the box, as opposed to the process's own work.
    */
   readonly sched: { readonly waitMs: number; readonly involuntary: number };
-  /** With `trace`: main-thread stalls over 4 ms and GC pauses, [start (bench clock, ms), duration ms,
-   * GC kind, or 0 for a stall, with the run-queue wait (ms) inside it as a fourth field]. */
+  /** With `trace`: what held the main thread, [start (bench clock, ms), duration ms, kind]: GC pauses (Node's GC
+   * kind), anything {@link ProcStats.note}d, and stalls over 5 ms (`TIMELINE_KIND.stall`, with the run-queue wait (ms)
+   * inside it as a fourth field). */
   readonly timeline?: number[][];
 }
 
@@ -100,15 +102,16 @@ export class ProcStats {
   private timeline: number[][] | undefined;
   private sched0 = schedWait();
   private tracer: NodeJS.Timeout | undefined;
+  /** Add to a `performance.now()` reading to put it on the bench clock. */
+  private readonly perfToMono = monoMs() - performance.now();
 
-  /** `trace`: also keep a timeline of stalls and GC pauses (for `--dump`). */
+  /** `trace`: also keep a timeline of what held the main thread (for `--dump`). */
   constructor(private readonly trace = false) {
     this.eld.enable();
-    const perfToMono = monoMs() - performance.now();
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? -1;
-        this.timeline?.push([e.startTime + perfToMono, e.duration, kind]);
+        this.note(e.startTime, e.duration, kind);
         this.gc.count++;
         this.gc.totalMs += e.duration;
         if (e.duration > this.gc.maxMs) this.gc.maxMs = e.duration;
@@ -118,6 +121,11 @@ export class ProcStats {
         }
       }
     }).observe({ entryTypes: ['gc'] });
+  }
+
+  /** With `trace`, adds something that held the main thread to the window's timeline (`start` from `performance.now()`). */
+  note(start: number, durationMs: number, kind: number): void {
+    this.timeline?.push([start + this.perfToMono, durationMs, kind]);
   }
 
   /** Starts a window. */
@@ -132,7 +140,7 @@ export class ProcStats {
       this.tracer = setInterval(() => {
         const now = monoMs();
         const wait = schedWait().waitNs;
-        if (now - last > 5) this.timeline?.push([last, now - last, 0, (wait - lastWait) / 1e6]);
+        if (now - last > 5) this.timeline?.push([last, now - last, TIMELINE_KIND.stall, (wait - lastWait) / 1e6]);
         last = now;
         lastWait = wait;
       }, 1);

@@ -17,6 +17,7 @@ import { monoMs } from './clock.js';
 import { failed, ready, serve } from './ipc.js';
 import { Histogram } from './histogram.js';
 import { ProcStats } from './proc-stats.js';
+import { TIMELINE_KIND } from './tail-attribution.js';
 
 const config = JSON.parse(process.env.BENCH_TARGET ?? '{}') as TargetConfig;
 
@@ -48,11 +49,12 @@ function installProbe(calls: number, maxFrames: number): void {
 
 /**
  * How long each Silero batch blocks the event loop: onnxruntime-node runs `session.run` synchronously on the main
- * thread (inside a setImmediate). Times the native call; one clock read either side.
+ * thread (inside a setImmediate). Times the native call; one clock read either side. With `--dump`, each run also goes
+ * on the window's timeline.
  */
 const modelRuns = new Histogram();
 let modelRunWindows = 0;
-function timeModelRuns(): void {
+function timeModelRuns(stats: ProcStats): void {
   try {
     // The native class's methods are read-only: swap in a subclass on the binding module, which backend.js reads
     // each time it creates a session (before the model loads at boot).
@@ -66,7 +68,9 @@ function timeModelRuns(): void {
         try {
           return super.run(feeds, ...rest);
         } finally {
-          modelRuns.recordMs(performance.now() - t);
+          const ms = performance.now() - t;
+          modelRuns.recordMs(ms);
+          stats.note(t, ms, TIMELINE_KIND.model);
           modelRunWindows += Number(feeds.input?.dims?.[0] ?? 0);
         }
       }
@@ -113,9 +117,9 @@ async function allocStop(): Promise<{ totalBytes: number; top: { site: string; b
 }
 
 try {
-  timeModelRuns();
-  if (config.probe) installProbe(config.probe.calls, config.probe.maxFrames);
   const stats = new ProcStats(config.trace);
+  timeModelRuns(stats);
+  if (config.probe) installProbe(config.probe.calls, config.probe.maxFrames);
   const app = await createApp({
     env: {
       ...BENCH_ENV,

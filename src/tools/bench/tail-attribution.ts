@@ -1,0 +1,93 @@
+/**
+ * What the slowest frames of a run waited behind. With `--dump`, the app keeps a timeline of everything that holds
+ * its event loop (GC pauses, Silero runs, stalls seen by a 1 ms timer); a frame whose send → arrival interval
+ * overlaps one of them may have queued behind it. Counting the overlaps of the frames at or above the p99 says which
+ * of them set the p99, which the percentiles alone cannot.
+ */
+
+/** Timeline kinds: Node's GC kinds (`perf_hooks.constants.NODE_PERFORMANCE_GC_*`: 1, 4, 8, 16) plus our own. */
+export const TIMELINE_KIND = {
+  /** A gap of more than 5 ms between two ticks of a 1 ms timer, whatever filled it. */
+  stall: 0,
+  /** One Silero `session.run` (native, synchronous on the main thread). */
+  model: 64,
+} as const;
+
+/** A timeline entry's kind, for people: `stall`, `model` or `gc` (any collection). */
+export type TailCause = 'model' | 'gc' | 'stall';
+
+function causeOf(kind: number): TailCause {
+  if (kind === TIMELINE_KIND.stall) return 'stall';
+  if (kind === TIMELINE_KIND.model) return 'model';
+  return 'gc';
+}
+
+/** One thing that held the event loop: [start ms, duration ms, kind], on the frames' clock. */
+export type TimelineEvent = readonly [start: number, durationMs: number, kind: number, ...rest: number[]];
+
+/** How the frames at or above `thresholdMs` overlap the timeline. */
+export interface TailAttribution {
+  readonly thresholdMs: number;
+  readonly frames: number;
+  /** Frames whose interval overlaps at least one entry of that cause (a frame may count under several). */
+  readonly overlapping: Readonly<Record<TailCause, number>>;
+  /** Frames that overlap nothing on the timeline: they waited behind ordinary work (or outside the app). */
+  readonly none: number;
+}
+
+/**
+ * Counts, for the frames with `latency ≥ thresholdMs` (`sent` and `latency` in ms, same clock as the timeline),
+ * which causes their `[sent, sent + latency]` interval overlaps.
+ */
+export function attributeTail(
+  sent: ArrayLike<number>,
+  latency: ArrayLike<number>,
+  timeline: readonly TimelineEvent[],
+  thresholdMs: number,
+): TailAttribution {
+  const events = timeline.map(([start, duration, kind]) => ({ start, end: start + duration, cause: causeOf(kind) }));
+  events.sort((a, b) => a.start - b.start);
+  // Entries can nest (a stall contains the GC pause that caused it): search from the first that could still overlap.
+  const longest = events.reduce((m, e) => Math.max(m, e.end - e.start), 0);
+  const overlapping: Record<TailCause, number> = { model: 0, gc: 0, stall: 0 };
+  let frames = 0;
+  let none = 0;
+  for (let i = 0; i < sent.length; i++) {
+    const l = latency[i]!;
+    if (!(l >= thresholdMs)) continue;
+    frames++;
+    const from = sent[i]!;
+    const to = from + l;
+    const hit = { model: false, gc: false, stall: false };
+    for (let j = firstStartingAfter(events, from - longest); j < events.length && events[j]!.start <= to; j++) {
+      if (events[j]!.end >= from) hit[events[j]!.cause] = true;
+    }
+    if (hit.model) overlapping.model++;
+    if (hit.gc) overlapping.gc++;
+    if (hit.stall) overlapping.stall++;
+    if (!hit.model && !hit.gc && !hit.stall) none++;
+  }
+  return { thresholdMs, frames, overlapping, none };
+}
+
+/** Index of the first event starting at or after `t` (binary search on the sorted starts). */
+function firstStartingAfter(events: readonly { start: number }[], t: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid]!.start < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** One line for the report: shares of the tail frames per cause. */
+export function describeTail(a: TailAttribution): string {
+  if (a.frames === 0) return `no frame at or above ${a.thresholdMs.toFixed(2)} ms`;
+  const pct = (n: number) => `${((n / a.frames) * 100).toFixed(0)} %`;
+  return (
+    `${a.frames} frames at or above ${a.thresholdMs.toFixed(2)} ms overlap a Silero run ${pct(a.overlapping.model)}, ` +
+    `a GC pause ${pct(a.overlapping.gc)}, a stall over 5 ms ${pct(a.overlapping.stall)}, nothing on the timeline ${pct(a.none)}`
+  );
+}
