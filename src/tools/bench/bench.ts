@@ -22,7 +22,7 @@ import { Child, killAllChildren } from './ipc.js';
 import type { LoadResult, PrepareArgs } from './loadgen.js';
 import type { ProcWindow } from './proc-stats.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
-import { attributeTail, describeTail, TIMELINE_KIND, type TailAttribution } from './tail-attribution.js';
+import { attributeTail, describeTail, TIMELINE_KIND_NAMES, type TailAttribution } from './tail-attribution.js';
 
 export type Mode = 'pipe' | 'pipe2' | 'relay' | 'fork';
 const MODES: readonly Mode[] = ['pipe', 'relay', 'pipe2', 'fork'];
@@ -260,13 +260,22 @@ function dumpSeries(
     });
   }
   rows.sort((a, b) => a[0] - b[0]);
-  const stalls = timeline.map(([t, d, kind, wait]) => [+(t! - window.start).toFixed(3), +d!.toFixed(3), kind!, +(wait ?? 0).toFixed(3)] as const);
-  const kinds = { [TIMELINE_KIND.stall]: 'stall over 5 ms', [TIMELINE_KIND.model]: 'Silero run', 1: 'GC minor', 4: 'GC major', 8: 'GC incremental', 16: 'GC weak callbacks' };
-  writeFileSync(path, JSON.stringify({ windowStart: window.start, columns: ['sentMs', 'latencyMs', 'call', 'track'], rows, stalls, kinds }));
+  const events = timeline.map(([t, d, kind, wait]) => [+(t! - window.start).toFixed(3), +d!.toFixed(3), kind!, +(wait ?? 0).toFixed(3)] as const);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      windowStart: window.start,
+      columns: ['sentMs', 'latencyMs', 'call', 'track'],
+      rows,
+      timelineColumns: ['startMs', 'durationMs', 'kind', 'runQueueWaitMs'],
+      timeline: events,
+      kinds: TIMELINE_KIND_NAMES,
+    }),
+  );
   return attributeTail(
     rows.map((r) => r[0]),
     rows.map((r) => r[1]),
-    stalls,
+    events,
     thresholdMs,
   );
 }

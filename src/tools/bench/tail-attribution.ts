@@ -5,6 +5,8 @@
  * of them set the p99, which the percentiles alone cannot.
  */
 
+import { constants as perf } from 'node:perf_hooks';
+
 /** Timeline kinds: Node's GC kinds (`perf_hooks.constants.NODE_PERFORMANCE_GC_*`: 1, 4, 8, 16) plus our own. */
 export const TIMELINE_KIND = {
   /** A gap of more than 5 ms between two ticks of a 1 ms timer, whatever filled it. */
@@ -12,6 +14,16 @@ export const TIMELINE_KIND = {
   /** One Silero `session.run` (native, synchronous on the main thread). */
   model: 64,
 } as const;
+
+/** Every timeline kind by name, written into the dump for whoever reads it. */
+export const TIMELINE_KIND_NAMES: Readonly<Record<number, string>> = {
+  [TIMELINE_KIND.stall]: 'stall over 5 ms',
+  [TIMELINE_KIND.model]: 'Silero run',
+  [perf.NODE_PERFORMANCE_GC_MINOR]: 'GC minor',
+  [perf.NODE_PERFORMANCE_GC_MAJOR]: 'GC major',
+  [perf.NODE_PERFORMANCE_GC_INCREMENTAL]: 'GC incremental',
+  [perf.NODE_PERFORMANCE_GC_WEAKCB]: 'GC weak callbacks',
+};
 
 /** A timeline entry's kind, for people: `stall`, `model` or `gc` (any collection). */
 export type TailCause = 'model' | 'gc' | 'stall';
