@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import { MULAW_TO_FLOAT } from './mulaw.js';
 import { SileroBatcher, type SileroClient } from './silero-batcher.js';
-import { SILERO_CONTEXT, SILERO_INPUT, SILERO_STATE, SILERO_WINDOW, SileroModel, type SileroModelLease } from './silero-model.js';
+import { SILERO_CONTEXT, SILERO_INPUT, SILERO_STATE, SILERO_WINDOW, SileroModel } from './silero-model.js';
+import type { SileroModelLease } from './silero-model-lease.js';
 import { labelledClip } from './testing/labelled-clip.js';
 
 /** A client that queues consecutive windows of a clip and records the probabilities it gets back. */
@@ -72,6 +73,20 @@ describe(SileroBatcher.name, () => {
     // The clean sentence starts at 1.18 s (window 36): the model hears it, and nothing before it.
     expect(Math.max(...clients[0]!.probs.slice(0, 30))).toBeLessThan(0.1);
     expect(Math.max(...clients[0]!.probs.slice(36, 60))).toBeGreaterThan(0.9);
+    await batcher.dispose();
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  it('with the model in a worker thread, gives each stream what the main-thread model gives it', async () => {
+    const batcher = new SileroBatcher({ maxBatch: 8, modelThread: 'worker', onError });
+    const clients = [new ClipClient('s1_clean', 40), new ClipClient('s2_pink_snr10', 40)];
+    for (const c of clients) batcher.submit(c);
+    await batcher.whenIdle();
+    expect(batcher.stats).toEqual({ runs: 40, windows: 80, largestBatch: 2 });
+    for (const [c, name] of [[clients[0]!, 's1_clean'], [clients[1]!, 's2_pink_snr10']] as const) {
+      const expected = await alone(name, 40);
+      c.probs.forEach((p, i) => expect(Math.abs(p - expected[i]!)).toBeLessThan(1e-4));
+    }
     await batcher.dispose();
     expect(onError).not.toHaveBeenCalled();
   });

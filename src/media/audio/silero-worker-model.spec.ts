@@ -1,0 +1,49 @@
+import { SILERO_INPUT, SILERO_STATE, SileroModel, defaultSileroModelPath } from './silero-model.js';
+import { SileroWorkerModel } from './silero-worker-model.js';
+
+/** A deterministic batch: a different tone and level per row, so rows cannot be mixed up unnoticed. */
+function batchOf(n: number): { input: Float32Array; state: Float32Array } {
+  const input = new Float32Array(n * SILERO_INPUT);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < SILERO_INPUT; i++) input[b * SILERO_INPUT + i] = 0.02 * (b + 1) * Math.sin((i * (b + 3)) / 7);
+  }
+  const state = new Float32Array(n * SILERO_STATE).map((_, i) => ((i % 17) - 8) / 100);
+  return { input, state };
+}
+
+describe(SileroWorkerModel.name, () => {
+  let main: SileroModel;
+  beforeAll(async () => {
+    main = await SileroModel.load();
+  });
+  afterAll(() => main.release());
+
+  it('computes what the model on the main thread computes, and grows its buffers for a bigger batch', async () => {
+    const worker = await SileroWorkerModel.load(defaultSileroModelPath());
+    try {
+      for (const n of [3, 100]) {
+        const { input, state } = batchOf(n);
+        const want = await main.run(input, state, n);
+        const wantProbs = Array.from(want.probs);
+        const wantState = Array.from(want.state);
+        const got = await worker.run(input, state, n);
+        expect(Array.from(got.probs)).toEqual(wantProbs);
+        expect(Array.from(got.state)).toEqual(wantState);
+      }
+    } finally {
+      await worker.release();
+    }
+  });
+
+  it('rejects the load, and leaves no thread behind, when the model cannot be loaded', async () => {
+    await expect(SileroWorkerModel.load('/nonexistent/silero.onnx')).rejects.toThrow(/Silero worker/);
+  });
+
+  it('refuses to run once released', async () => {
+    const worker = await SileroWorkerModel.load(defaultSileroModelPath());
+    await worker.release();
+    await worker.release();
+    const { input, state } = batchOf(1);
+    await expect(worker.run(input, state, 1)).rejects.toThrow('released');
+  });
+});

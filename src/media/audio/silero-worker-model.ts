@@ -1,0 +1,168 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { SERVER_SESSION_OPTIONS, SILERO_INPUT, SILERO_SAMPLE_RATE, SILERO_STATE, type SileroRunner } from './silero-model.js';
+
+/** Windows the shared buffers hold at first; a bigger batch grows them. */
+const INITIAL_CAPACITY = 64;
+
+/**
+ * The worker's code, CommonJS evaluated as a string: the same text runs from `dist/` and from the TypeScript sources
+ * under Jest, where no `.js` file sits beside this one. It loads its own onnxruntime session, then answers each
+ * `{ run: n }` by running the first `n` rows of the shared buffers and writing the results into the shared outputs.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData: d } = require('node:worker_threads');
+const ort = require(d.ort);
+let input, state, probs, stateOut, localInput, localState;
+function attach(b) {
+  input = new Float32Array(b.input); state = new Float32Array(b.state);
+  probs = new Float32Array(b.probs); stateOut = new Float32Array(b.stateOut);
+  // onnxruntime-node refuses tensors over shared memory: the inputs are copied into the worker's own arrays.
+  localInput = new Float32Array(input.length); localState = new Float32Array(state.length);
+}
+attach(d.buffers);
+const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(d.sampleRate)]), []);
+ort.InferenceSession.create(d.path, d.options).then((session) => {
+  parentPort.on('message', async (m) => {
+    if (m.buffers) return attach(m.buffers);
+    try {
+      const n = m.run;
+      localInput.set(input.subarray(0, n * d.inputLen));
+      localState.set(state.subarray(0, n * d.stateLen));
+      const out = await session.run({
+        input: new ort.Tensor('float32', localInput.subarray(0, n * d.inputLen), [n, d.inputLen]),
+        state: new ort.Tensor('float32', localState.subarray(0, n * d.stateLen), [2, n, d.stateLen / 2]),
+        sr,
+      });
+      probs.set(out.output.data);
+      stateOut.set(out.stateN.data);
+      parentPort.postMessage({ done: n });
+    } catch (e) {
+      parentPort.postMessage({ error: String((e && e.message) || e) });
+    }
+  });
+  parentPort.postMessage({ ready: true });
+}, (e) => parentPort.postMessage({ error: String((e && e.message) || e) }));
+`;
+
+interface SharedBuffers {
+  readonly input: SharedArrayBuffer;
+  readonly state: SharedArrayBuffer;
+  readonly probs: SharedArrayBuffer;
+  readonly stateOut: SharedArrayBuffer;
+}
+
+type WorkerReply = { ready: true } | { done: number } | { error: string };
+
+/**
+ * Silero VAD v5 in a worker thread of its own, so the event loop keeps reading sockets while a batch runs (with
+ * {@link SileroModel}, every frame that arrives during a batch waits for it). Windows, states and results cross in
+ * `SharedArrayBuffer`s; one small message goes each way per batch. One run at a time, like the batcher asks.
+ *
+ * It pays when the process has a core to spare for the worker; on a box whose cores are all busy the worker competes
+ * with the event loop for one (the bench README has the figures). If the worker dies, every later run rejects and the
+ * batcher settles those windows with the first stage.
+ */
+export class SileroWorkerModel implements SileroRunner {
+  private views!: { input: Float32Array; state: Float32Array; probs: Float32Array; stateOut: Float32Array };
+  private capacity = 0;
+  private pending: { resolve: (n: number) => void; reject: (e: Error) => void } | undefined;
+  private dead: Error | undefined;
+  private released = false;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: WorkerReply) => {
+      const p = this.pending;
+      this.pending = undefined;
+      if ('done' in m) p?.resolve(m.done);
+      else if ('error' in m) p?.reject(new Error(`Silero worker: ${m.error}`));
+    });
+    worker.on('error', (e) => this.die(e));
+    worker.on('exit', (code) => this.die(new Error(`Silero worker exited (${code})`)));
+  }
+
+  /** Starts the worker and loads the model in it; rejects if the model cannot be loaded. */
+  static async load(path: string): Promise<SileroWorkerModel> {
+    const buffers = allocate(INITIAL_CAPACITY);
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        ort: createRequire(import.meta.url).resolve('onnxruntime-node'),
+        path,
+        options: SERVER_SESSION_OPTIONS,
+        sampleRate: SILERO_SAMPLE_RATE,
+        inputLen: SILERO_INPUT,
+        stateLen: SILERO_STATE,
+        buffers,
+      },
+    });
+    // A helper thread must not keep the process alive on its own.
+    worker.unref();
+    const model = new SileroWorkerModel(worker);
+    model.use(buffers, INITIAL_CAPACITY);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onMessage = (m: WorkerReply) => {
+          if (!('ready' in m) && !('error' in m)) return;
+          worker.off('message', onMessage);
+          worker.off('exit', onExit);
+          if ('ready' in m) resolve();
+          else reject(new Error(`Silero worker: ${m.error}`));
+        };
+        const onExit = (code: number) => reject(new Error(`Silero worker exited (${code}) before the model loaded`));
+        worker.on('message', onMessage);
+        worker.once('exit', onExit);
+      });
+    } catch (error) {
+      await model.release();
+      throw error;
+    }
+    return model;
+  }
+
+  async run(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
+    if (this.released) throw new Error('SileroWorkerModel: released');
+    if (this.dead) throw this.dead;
+    if (this.pending) throw new Error('SileroWorkerModel: one run at a time');
+    if (batch > this.capacity) {
+      const grown = allocate(batch);
+      this.use(grown, batch);
+      this.worker.postMessage({ buffers: grown });
+    }
+    this.views.input.set(input);
+    this.views.state.set(state);
+    await new Promise<number>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage({ run: batch });
+    });
+    return { probs: this.views.probs.subarray(0, batch), state: this.views.stateOut.subarray(0, batch * SILERO_STATE) };
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.worker.terminate();
+  }
+
+  private use(buffers: SharedBuffers, capacity: number): void {
+    this.capacity = capacity;
+    this.views = {
+      input: new Float32Array(buffers.input),
+      state: new Float32Array(buffers.state),
+      probs: new Float32Array(buffers.probs),
+      stateOut: new Float32Array(buffers.stateOut),
+    };
+  }
+
+  private die(error: Error): void {
+    this.dead ??= error;
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(error);
+  }
+}
+
+function allocate(windows: number): SharedBuffers {
+  const f32 = (n: number) => new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT);
+  return { input: f32(windows * SILERO_INPUT), state: f32(windows * SILERO_STATE), probs: f32(windows), stateOut: f32(windows * SILERO_STATE) };
+}
