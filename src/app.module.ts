@@ -59,7 +59,9 @@ export class AppModule implements NestModule {
             mediaMode: env.MEDIA_MODE,
           })),
         }),
-        MediaModule.forRootAsync(fromEnv((env) => ({ mode: env.MEDIA_MODE, agentStreamUrl: env.AGENT_STREAM_URL }))),
+        MediaModule.forRootAsync(
+          fromEnv((env) => ({ mode: env.MEDIA_MODE, agentStreamUrl: env.AGENT_STREAM_URL, vadThread: env.VAD_THREAD })),
+        ),
         ApiModule.forRootAsync(fromEnv((env) => ({ token: env.API_TOKEN }))),
         HealthModule,
       ],

@@ -34,6 +34,8 @@ const optionalString = z
 /** Modes of the media gateway: fork = listen to both tracks and measure; relay = carry audio to a raw-audio agent. */
 export const MEDIA_MODES = ['fork', 'relay', 'off'] as const;
 export type MediaMode = (typeof MEDIA_MODES)[number];
+/** Where the default audio processor runs Silero (`SileroThread`). */
+export const VAD_THREADS = ['main', 'worker'] as const;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -77,6 +79,9 @@ export const EnvSchema = z
       .transform((v) => v ?? 'fork')
       .pipe(z.enum(MEDIA_MODES, { error: `must be one of ${MEDIA_MODES.join(', ')}` })),
     AGENT_STREAM_URL: optionalString.pipe(wsUrl().optional()),
+    VAD_THREAD: optionalString
+      .transform((v) => v ?? 'main')
+      .pipe(z.enum(VAD_THREADS, { error: `must be one of ${VAD_THREADS.join(', ')}` })),
     API_TOKEN: z
       .string(REQUIRED)
       .min(16, { error: 'must be at least 16 characters' }),

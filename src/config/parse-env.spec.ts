@@ -30,6 +30,7 @@ describe(parseEnv.name, () => {
       RETELL_SIP_DOMAIN: 'sip.retellai.com',
       RETELL_REGISTER_TIMEOUT_MS: 2000,
       MEDIA_MODE: 'fork',
+      VAD_THREAD: 'main',
       LOG_LEVEL: 'info',
     });
     expect(env.FALLBACK_MESSAGE.length).toBeGreaterThan(10);
@@ -52,6 +53,13 @@ describe(parseEnv.name, () => {
   it('rejects malformed phone numbers and URLs', () => {
     const err = errorOf({ ...valid, FALLBACK_NUMBER: '555-1234', AGENT_STREAM_URL: 'http://x', TWILIO_ACCOUNT_SID: 'AC123' });
     expect(err.variables.sort()).toEqual(['AGENT_STREAM_URL', 'FALLBACK_NUMBER', 'TWILIO_ACCOUNT_SID']);
+  });
+
+  it('takes main or worker for VAD_THREAD, and names it otherwise', () => {
+    expect(parseEnv({ ...valid, VAD_THREAD: 'worker' }).VAD_THREAD).toBe('worker');
+    const err = errorOf({ ...valid, VAD_THREAD: 'gpu' });
+    expect(err.variables).toEqual(['VAD_THREAD']);
+    expect(err.message).toContain('VAD_THREAD must be one of main, worker');
   });
 
   it('treats empty values as unset', () => {

@@ -1,4 +1,5 @@
 import type { AudioProcessor } from './audio/audio-processor.interface.js';
+import type { SileroThread } from './audio/silero-model.js';
 
 /** Options of {@link MediaModule}. */
 export interface MediaModuleOptions {
@@ -8,6 +9,8 @@ export interface MediaModuleOptions {
   agentStreamUrl?: string;
   /** Replaces the default audio processor (Silero VAD + DTMF); or provide one under `AUDIO_PROCESSOR`. */
   audioProcessor?: AudioProcessor;
+  /** Where the default audio processor runs Silero: `main` (default) or `worker` (a thread of its own). */
+  vadThread?: SileroThread;
   /** Frames above this are dropped and counted (Twilio's are a few hundred bytes). Default 64 KiB. */
   maxFrameBytes?: number;
   /** Frames above this close the socket (ws code 1009) before they are even buffered. Default 1 MiB. */
@@ -31,6 +34,7 @@ export interface ResolvedMediaOptions {
   readonly mode: 'fork' | 'relay' | 'off';
   readonly agentStreamUrl?: string;
   readonly audioProcessor?: AudioProcessor;
+  readonly vadThread: SileroThread;
   readonly maxFrameBytes: number;
   readonly maxSocketPayloadBytes: number;
   readonly maxFramesPerSecond: number;
@@ -46,6 +50,7 @@ export function resolveMediaOptions(options: MediaModuleOptions = {}): ResolvedM
     mode: options.mode ?? 'fork',
     agentStreamUrl: options.agentStreamUrl,
     audioProcessor: options.audioProcessor,
+    vadThread: options.vadThread ?? 'main',
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
     maxSocketPayloadBytes: options.maxSocketPayloadBytes ?? 1024 * 1024,
     maxFramesPerSecond: options.maxFramesPerSecond ?? 250,
@@ -56,6 +61,7 @@ export function resolveMediaOptions(options: MediaModuleOptions = {}): ResolvedM
   };
   const problems: string[] = [];
   if (!['fork', 'relay', 'off'].includes(r.mode)) problems.push('mode must be fork, relay or off');
+  if (r.vadThread !== 'main' && r.vadThread !== 'worker') problems.push('vadThread must be main or worker');
   if (r.mode === 'relay' && !(r.agentStreamUrl && /^wss?:\/\//.test(r.agentStreamUrl))) {
     problems.push('agentStreamUrl (ws:// or wss://) is required in relay mode');
   }
