@@ -39,4 +39,6 @@ export interface TargetConfig {
   readonly probe?: { readonly calls: number; readonly maxFrames: number };
   /** Keep a timeline of stalls and GC pauses (costs a 1 ms timer; only with --dump). */
   readonly trace?: boolean;
+  /** App only: where it runs Silero (`VAD_THREAD`). */
+  readonly vadThread?: 'main' | 'worker';
 }

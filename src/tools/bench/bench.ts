@@ -62,6 +62,8 @@ interface Options {
   readonly pin: boolean;
   /** Runs per mode; the run with the median p99 is reported, with the spread. */
   readonly repeat: number;
+  /** Where the app runs Silero (`VAD_THREAD`). */
+  readonly vadThread: 'main' | 'worker';
 }
 
 interface ModeResult {
@@ -119,6 +121,7 @@ function parseOptions(): Options {
       'alloc-prof': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
+      'vad-thread': { type: 'string', default: 'main' },
       profile: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       json: { type: 'string' },
@@ -129,7 +132,8 @@ function parseOptions(): Options {
     process.stdout.write(
       'npm run bench -- [--calls 200] [--seconds 20] [--warmup 3] [--modes pipe,relay,pipe2,fork]\n' +
         '                 [--sweep [--sweep-seconds 10] [--sweep-start 100] [--sweep-step 100] [--sweep-max 1000]]\n' +
-        '                 [--profile] [--no-probe] [--verbose] [--json results.json] [--dump prefix] [--node-args="..."] [--bare-node] [--quiet-wait 120]\n',
+        '                 [--profile] [--no-probe] [--verbose] [--json results.json] [--dump prefix] [--node-args="..."] [--bare-node] [--quiet-wait 120]\n' +
+        '                 [--repeat 1] [--pin] [--alloc-prof] [--vad-thread main|worker]\n',
     );
     process.exit(0);
   }
@@ -140,6 +144,8 @@ function parseOptions(): Options {
   };
   const modes = values.modes!.split(',').map((m) => m.trim()).filter(Boolean) as Mode[];
   for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m} (modes: ${MODES.join(', ')})`);
+  const vadThread = values['vad-thread'];
+  if (vadThread !== 'main' && vadThread !== 'worker') throw new Error('--vad-thread must be main or worker');
   return {
     calls: Math.round(int('calls', values.calls, 1)),
     seconds: int('seconds', values.seconds, 1),
@@ -160,6 +166,7 @@ function parseOptions(): Options {
     allocProf: values['alloc-prof']!,
     pin: values.pin!,
     repeat: Math.max(1, Math.round(int('repeat', values.repeat, 1))),
+    vadThread,
   };
 }
 
@@ -296,6 +303,7 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
       agentUrl: `ws://127.0.0.1:${lg.agentPort}`,
       probe: isApp && o.probe ? { calls, maxFrames } : undefined,
       trace: !!o.dump,
+      vadThread: o.vadThread,
     };
     let profileDir: string | undefined;
     const execArgv: string[] = [...o.nodeArgs];
@@ -554,8 +562,10 @@ function details(r: ModeResult): string {
     `  target: main thread waited ${f(t.sched.waitMs, 0)} ms for a core (${t.sched.involuntary} preemptions); GC ${t.gc.count} pauses, ${f(t.gc.totalMs, 0)} ms total, longest ${f(t.gc.maxMs)} ms, ${t.gc.major} full (${f(t.gc.majorMs, 0)} ms)` +
       (audio && audio.runs
         ? `; Silero ${audio.runs} runs, ${audio.windows} windows (${f(audio.windows / r.windowS, 0)}/s, mean batch ${f(audio.windows / audio.runs, 1)}, largest ${audio.largestBatch}), ` +
-          `each run blocks the loop p50 ${f(audio.runMs.p50)} / p99 ${f(audio.runMs.p99)} / max ${f(audio.runMs.max)} ms ` +
-          `(${f(audio.runMs.totalMs / r.windowS / 10, 1)} % of a core, ${f((audio.runMs.totalMs * 1000) / Math.max(1, audio.runMs.windows), 0)} µs per window); ` +
+          (audio.runMs.windows > 0
+            ? `each run blocks the loop p50 ${f(audio.runMs.p50)} / p99 ${f(audio.runMs.p99)} / max ${f(audio.runMs.max)} ms ` +
+              `(${f(audio.runMs.totalMs / r.windowS / 10, 1)} % of a core, ${f((audio.runMs.totalMs * 1000) / Math.max(1, audio.runMs.windows), 0)} µs per window); `
+            : 'in a worker thread (off the event loop: see "other threads" below); ') +
           `windows skipped because the model was behind: ${audio.skipped} (${f((audio.skipped / Math.max(1, audio.skipped + audio.windows)) * 100, 1)} %)`
         : ''),
   );

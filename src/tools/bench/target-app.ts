@@ -125,6 +125,7 @@ try {
       ...BENCH_ENV,
       PORT: '0',
       MEDIA_MODE: config.mode,
+      VAD_THREAD: config.vadThread ?? 'main',
       ...(config.mode === 'relay' ? { AGENT_STREAM_URL: config.agentUrl } : {}),
     },
   });
