@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { SILERO_INPUT, SILERO_STATE, SileroModel, defaultSileroModelPath } from './silero-model.js';
 import { SileroWorkerModel } from './silero-worker-model.js';
 
@@ -37,6 +38,16 @@ describe(SileroWorkerModel.name, () => {
 
   it('rejects the load, and leaves no thread behind, when the model cannot be loaded', async () => {
     await expect(SileroWorkerModel.load('/nonexistent/silero.onnx')).rejects.toThrow(/Silero worker/);
+  });
+
+  it('rejects every run, rather than hang, once its thread has died', async () => {
+    const worker = await SileroWorkerModel.load(defaultSileroModelPath());
+    // Kill the thread behind its back, as a crash in native code would.
+    await (worker as unknown as { worker: Worker }).worker.terminate();
+    const { input, state } = batchOf(2);
+    await expect(worker.run(input, state, 2)).rejects.toThrow(/exited/);
+    await expect(worker.run(input, state, 2)).rejects.toThrow(/exited/);
+    await worker.release();
   });
 
   it('refuses to run once released', async () => {

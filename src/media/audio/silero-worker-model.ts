@@ -74,6 +74,7 @@ export class SileroWorkerModel implements SileroRunner {
     worker.on('message', (m: WorkerReply) => {
       const p = this.pending;
       this.pending = undefined;
+      worker.unref();
       if ('done' in m) p?.resolve(m.done);
       else if ('error' in m) p?.reject(new Error(`Silero worker: ${m.error}`));
     });
@@ -96,7 +97,7 @@ export class SileroWorkerModel implements SileroRunner {
         buffers,
       },
     });
-    // A helper thread must not keep the process alive on its own.
+    // An idle helper thread must not keep the process alive on its own; a run in flight does (see run()).
     worker.unref();
     const model = new SileroWorkerModel(worker);
     model.use(buffers, INITIAL_CAPACITY);
@@ -133,6 +134,8 @@ export class SileroWorkerModel implements SileroRunner {
     this.views.state.set(state);
     await new Promise<number>((resolve, reject) => {
       this.pending = { resolve, reject };
+      // Someone awaits this run: the process must not exit under it (unref'd again when the answer comes).
+      this.worker.ref();
       this.worker.postMessage({ run: batch });
     });
     return { probs: this.views.probs.subarray(0, batch), state: this.views.stateOut.subarray(0, batch * SILERO_STATE) };
