@@ -1,4 +1,6 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AUDIO_PROCESSOR } from '../src/media/audio/audio-processor.interface.js';
+import type { SileroAudioProcessor } from '../src/media/audio/silero-audio.processor.js';
 import { MEDIA_EVENTS } from '../src/media/media.events.js';
 import { MediaSessionRegistry } from '../src/media/session/media-session.registry.js';
 import { eventually, startHarness, type Harness } from './support/harness.js';
@@ -25,12 +27,13 @@ const callerTurn2 = { start: callerTurn2Start, end: callerAt2 + s2.endMs };
 const DTMF_AT = callerAt2 + 7600;
 const TOLERANCE_MS = 60;
 
-describe('media fork: live conversation analytics', () => {
+// The same script with Silero on the event loop (the default) and in its worker thread (VAD_THREAD=worker).
+describe.each(['main', 'worker'] as const)('media fork: live conversation analytics (VAD_THREAD=%s)', (vadThread) => {
   let h: Harness;
   const events: { name: string; payload: Record<string, unknown>; wall: number }[] = [];
 
   beforeAll(async () => {
-    h = await startHarness({ env: { MEDIA_MODE: 'fork' } });
+    h = await startHarness({ env: { MEDIA_MODE: 'fork', VAD_THREAD: vadThread } });
     const emitter = h.app.get(EventEmitter2);
     for (const name of Object.values(MEDIA_EVENTS)) {
       emitter.on(name, (payload: Record<string, unknown>) => events.push({ name, payload, wall: performance.now() }));
@@ -106,5 +109,10 @@ describe('media fork: live conversation analytics', () => {
     expect(Math.abs((started.payload.at as number) - callerTurn1.start)).toBeLessThanOrEqual(TOLERANCE_MS);
 
     expect(h.app.get(MediaSessionRegistry).size).toBe(0);
+    // The model itself judged the caller's windows, where the option says (a failing model would leave the first
+    // stage to do it, silently but for the error log).
+    const processor = h.app.get<SileroAudioProcessor>(AUDIO_PROCESSOR, { strict: false });
+    expect(processor.options.modelThread).toBe(vadThread);
+    expect(processor.batchStats.runs).toBeGreaterThan(0);
   });
 });
