@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SILERO_THREADS } from '../media/audio/silero-thread.js';
 
 /** E.164 phone number, as Twilio expects in `To`/`From`. */
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -34,8 +35,6 @@ const optionalString = z
 /** Modes of the media gateway: fork = listen to both tracks and measure; relay = carry audio to a raw-audio agent. */
 export const MEDIA_MODES = ['fork', 'relay', 'off'] as const;
 export type MediaMode = (typeof MEDIA_MODES)[number];
-/** Where the default audio processor runs Silero (`SileroThread`). */
-export const VAD_THREADS = ['main', 'worker'] as const;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -81,7 +80,7 @@ export const EnvSchema = z
     AGENT_STREAM_URL: optionalString.pipe(wsUrl().optional()),
     VAD_THREAD: optionalString
       .transform((v) => v ?? 'main')
-      .pipe(z.enum(VAD_THREADS, { error: `must be one of ${VAD_THREADS.join(', ')}` })),
+      .pipe(z.enum(SILERO_THREADS, { error: `must be one of ${SILERO_THREADS.join(', ')}` })),
     API_TOKEN: z
       .string(REQUIRED)
       .min(16, { error: 'must be at least 16 characters' }),

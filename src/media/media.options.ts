@@ -1,5 +1,5 @@
 import type { AudioProcessor } from './audio/audio-processor.interface.js';
-import type { SileroThread } from './audio/silero-model.js';
+import { isSileroThread, type SileroThread } from './audio/silero-thread.js';
 
 /** Options of {@link MediaModule}. */
 export interface MediaModuleOptions {
@@ -61,7 +61,7 @@ export function resolveMediaOptions(options: MediaModuleOptions = {}): ResolvedM
   };
   const problems: string[] = [];
   if (!['fork', 'relay', 'off'].includes(r.mode)) problems.push('mode must be fork, relay or off');
-  if (r.vadThread !== 'main' && r.vadThread !== 'worker') problems.push('vadThread must be main or worker');
+  if (!isSileroThread(r.vadThread)) problems.push('vadThread must be main or worker');
   if (r.mode === 'relay' && !(r.agentStreamUrl && /^wss?:\/\//.test(r.agentStreamUrl))) {
     problems.push('agentStreamUrl (ws:// or wss://) is required in relay mode');
   }

@@ -2,7 +2,7 @@ import type { MediaTrack } from '../../protocol/twilio-media.js';
 import { DEFAULT_DTMF_OPTIONS, type DtmfDetectorOptions } from './dtmf-detector.js';
 import { DEFAULT_ENERGY_GATE_OPTIONS, type EnergyGateOptions } from './energy-gate.js';
 import { DEFAULT_REORDER_OPTIONS, type ReorderBufferOptions } from './reorder-buffer.js';
-import type { SileroThread } from './silero-model.js';
+import { isSileroThread, type SileroThread } from './silero-thread.js';
 import type { TurnTrackerOptions } from './turn-tracker.js';
 
 /** Injection token for {@link SileroAudioProcessorOptions} when the processor is provided as a class. */
@@ -161,7 +161,7 @@ export function resolveAudioProcessorOptions(options: SileroAudioProcessorOption
   for (const key of ['resetStateAfterMs', 'onsetLookbackMs', 'maxGapFillMs', 'endDynamicRangeDb'] as const) {
     if (!(r[key] >= 0)) problems.push(`${key} must be >= 0`);
   }
-  if (r.modelThread !== 'main' && r.modelThread !== 'worker') problems.push(`modelThread must be 'main' or 'worker'`);
+  if (!isSileroThread(r.modelThread)) problems.push(`modelThread must be 'main' or 'worker'`);
   if (r.dtmf && !(Number.isInteger(r.dtmf.blockSize) && r.dtmf.blockSize > 0 && 256 % r.dtmf.blockSize === 0)) {
     problems.push('dtmf.blockSize must divide 256');
   }

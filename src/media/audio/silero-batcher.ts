@@ -1,4 +1,5 @@
-import { SILERO_INPUT, SILERO_STATE, type SileroRunner, type SileroThread } from './silero-model.js';
+import { SILERO_INPUT, SILERO_STATE, type SileroRunner } from './silero-model.js';
+import type { SileroThread } from './silero-thread.js';
 import { acquireSileroModel, type SileroModelLease } from './silero-model-lease.js';
 
 const HALF_STATE = SILERO_STATE / 2;

@@ -1,4 +1,5 @@
-import { defaultSileroModelPath, SileroModel, type SileroRunner, type SileroThread } from './silero-model.js';
+import { defaultSileroModelPath, SileroModel, type SileroRunner } from './silero-model.js';
+import type { SileroThread } from './silero-thread.js';
 import { SileroWorkerModel } from './silero-worker-model.js';
 
 /** A share of the process-wide model; `release` once when done. */

@@ -31,9 +31,6 @@ export function defaultSileroModelPath(): string {
   return join(dirname(entry), 'weights', 'silero_vad.onnx');
 }
 
-/** Where Silero runs: on the event loop's thread, or in a worker thread of its own. */
-export type SileroThread = 'main' | 'worker';
-
 /** What runs batches of Silero windows: {@link SileroModel} on the calling thread, or `SileroWorkerModel`. */
 export interface SileroRunner {
   /**

@@ -1,3 +1,5 @@
+import type { SileroThread } from '../../media/audio/silero-thread.js';
+
 /** Settings shared by the orchestrator, the app under test and the load generator. */
 export const BENCH_ENV = {
   PUBLIC_URL: 'https://bench.callbridge.test',
@@ -40,5 +42,5 @@ export interface TargetConfig {
   /** Keep a timeline of stalls and GC pauses (costs a 1 ms timer; only with --dump). */
   readonly trace?: boolean;
   /** App only: where it runs Silero (`VAD_THREAD`). */
-  readonly vadThread?: 'main' | 'worker';
+  readonly vadThread?: SileroThread;
 }

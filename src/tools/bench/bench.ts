@@ -22,6 +22,7 @@ import { Child, killAllChildren } from './ipc.js';
 import type { LoadResult, PrepareArgs } from './loadgen.js';
 import type { ProcWindow } from './proc-stats.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
+import { isSileroThread, type SileroThread } from '../../media/audio/silero-thread.js';
 import { attributeTail, describeTail, TIMELINE_KIND_NAMES, type TailAttribution } from './tail-attribution.js';
 
 export type Mode = 'pipe' | 'pipe2' | 'relay' | 'fork';
@@ -63,7 +64,7 @@ interface Options {
   /** Runs per mode; the run with the median p99 is reported, with the spread. */
   readonly repeat: number;
   /** Where the app runs Silero (`VAD_THREAD`). */
-  readonly vadThread: 'main' | 'worker';
+  readonly vadThread: SileroThread;
 }
 
 interface ModeResult {
@@ -145,7 +146,7 @@ function parseOptions(): Options {
   const modes = values.modes!.split(',').map((m) => m.trim()).filter(Boolean) as Mode[];
   for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m} (modes: ${MODES.join(', ')})`);
   const vadThread = values['vad-thread'];
-  if (vadThread !== 'main' && vadThread !== 'worker') throw new Error('--vad-thread must be main or worker');
+  if (!isSileroThread(vadThread)) throw new Error('--vad-thread must be main or worker');
   return {
     calls: Math.round(int('calls', values.calls, 1)),
     seconds: int('seconds', values.seconds, 1),

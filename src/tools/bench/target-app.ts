@@ -125,7 +125,7 @@ try {
       ...BENCH_ENV,
       PORT: '0',
       MEDIA_MODE: config.mode,
-      VAD_THREAD: config.vadThread ?? 'main',
+      ...(config.vadThread ? { VAD_THREAD: config.vadThread } : {}),
       ...(config.mode === 'relay' ? { AGENT_STREAM_URL: config.agentUrl } : {}),
     },
   });
