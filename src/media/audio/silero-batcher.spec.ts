@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { MULAW_TO_FLOAT } from './mulaw.js';
 import { SileroBatcher, type SileroClient } from './silero-batcher.js';
-import { SILERO_CONTEXT, SILERO_INPUT, SILERO_STATE, SILERO_WINDOW, SileroModel } from './silero-model.js';
+import { SILERO_CONTEXT, SILERO_INPUT, SILERO_STATE, SILERO_WINDOW, SileroModel, type SileroRunner } from './silero-model.js';
 import type { SileroModelLease } from './silero-model-lease.js';
 import { labelledClip } from './testing/labelled-clip.js';
 
@@ -55,6 +55,23 @@ async function alone(name: string, windows: number): Promise<number[]> {
   return client.probs;
 }
 
+/** A model that answers at once and records each run's batch size and start time. */
+class RecordingRunner implements SileroRunner {
+  readonly runs: { batch: number; at: number }[] = [];
+  readonly lease = (): SileroModelLease => ({ model: Promise.resolve(this), release: () => Promise.resolve() });
+
+  run(_input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
+    this.runs.push({ batch, at: performance.now() });
+    return Promise.resolve({ probs: new Float32Array(batch).fill(0.2), state: state.slice() });
+  }
+
+  release(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
 describe(SileroBatcher.name, () => {
   const onError = jest.fn<(e: Error) => void>();
   afterEach(() => onError.mockClear());
@@ -103,6 +120,44 @@ describe(SileroBatcher.name, () => {
     expect(clients.map((c) => c.probs.length)).toEqual([4, 4, 4]);
     expect(closed.probs).toEqual([]);
     await batcher.dispose();
+  });
+
+  it('with minRunIntervalMs, gathers the windows that complete within it into one run, unless a full batch waits', async () => {
+    const runner = new RecordingRunner();
+    const batcher = new SileroBatcher({ maxBatch: 3, minRunIntervalMs: 300, onError }, runner.lease);
+    const one = () => new ClipClient('s1_clean', 1);
+    batcher.submit(one()); // no run before it: served on the next tick
+    await batcher.whenIdle();
+    batcher.submit(one());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    batcher.submit(one());
+    await batcher.whenIdle();
+    expect(runner.runs.map((r) => r.batch)).toEqual([1, 2]);
+    // Timers may fire up to a millisecond early against performance.now().
+    expect(runner.runs[1]!.at - runner.runs[0]!.at).toBeGreaterThanOrEqual(298);
+
+    // Three tracks waiting fill the batch: no waiting for the interval.
+    const full = [one(), one(), one()];
+    for (const c of full) batcher.submit(c);
+    await batcher.whenIdle();
+    expect(runner.runs.map((r) => r.batch)).toEqual([1, 2, 3]);
+    expect(runner.runs[2]!.at - runner.runs[1]!.at).toBeLessThan(300);
+    expect(full.map((c) => c.probs)).toEqual([[0.2], [0.2], [0.2]].map((p) => p.map(Math.fround)));
+    await batcher.dispose();
+  });
+
+  it('on dispose: cancels a run waiting for the interval and fails its windows over', async () => {
+    const runner = new RecordingRunner();
+    const batcher = new SileroBatcher({ maxBatch: 4, minRunIntervalMs: 10_000, onError }, runner.lease);
+    batcher.submit(new ClipClient('s1_clean', 1));
+    await batcher.whenIdle();
+    const before = timeouts();
+    const waiting = new ClipClient('s1_clean', 2);
+    batcher.submit(waiting);
+    expect(timeouts()).toBe(before + 1);
+    await batcher.dispose();
+    expect(timeouts()).toBe(before);
+    expect([runner.runs.length, waiting.failed]).toEqual([1, 2]);
   });
 
   it('fails the windows over (and reports once) when the model cannot load', async () => {

