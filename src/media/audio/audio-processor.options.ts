@@ -32,11 +32,18 @@ export interface SileroAudioProcessorOptions {
    */
   readonly maxQueuedWindows?: number;
   /**
-   * Largest batch per `session.run`. Default 32: a run blocks the event loop (about 1.1 ms for 32 windows on one
-   * thread), and media frames that arrive meanwhile wait for it; a bigger backlog is served over several runs with
-   * the sockets read in between.
+   * Largest batch per `session.run`. Default 32 on the main thread: a run blocks the event loop (about 1.1 ms for 32
+   * windows on one thread), and media frames that arrive meanwhile wait for it; a bigger backlog is served over
+   * several runs with the sockets read in between. Default 128 in a worker, where a run blocks nothing.
    */
   readonly maxBatch?: number;
+  /**
+   * Least time (ms) between the starts of two model runs, unless `maxBatch` windows wait: windows that complete
+   * meanwhile join one bigger run. A run has a fixed cost (the model's weights come back into the CPU's caches) that
+   * a bigger batch shares; the price is up to this much more detection delay, under load only. Default 0 on the main
+   * thread (a longer run holds up the frames that arrive during it), 20 in a worker (the event loop does not wait).
+   */
+  readonly batchIntervalMs?: number;
   /**
    * When the gate opens after a gap, this many preceding windows go to the model first (results unused) so it
    * judges the onset against the background it just heard. Default 3 (96 ms).
@@ -78,6 +85,7 @@ export interface ResolvedAudioProcessorOptions {
   readonly dtmf: DtmfDetectorOptions | false;
   readonly maxQueuedWindows: number;
   readonly maxBatch: number;
+  readonly batchIntervalMs: number;
   readonly preRollWindows: number;
   readonly gateHoldWindows: number;
   readonly resetStateAfterMs: number;
@@ -98,6 +106,16 @@ export const DEFAULT_TURN_OPTIONS: TurnTrackerOptions = {
   hangoverMs: 600,
 };
 
+/**
+ * What changes when the model runs in a worker: bigger batches, gathered for up to 20 ms. At 70 relayed calls on a
+ * 2-core box the worker then spent 1.8–2.1 CPU-s per 12 s on the model instead of 2.9–3.3 s (`npm run bench --
+ * --vad-thread worker`; the bench README has the runs).
+ */
+export const WORKER_BATCH_DEFAULTS: Pick<ResolvedAudioProcessorOptions, 'maxBatch' | 'batchIntervalMs'> = {
+  maxBatch: 128,
+  batchIntervalMs: 20,
+};
+
 export const DEFAULT_AUDIO_PROCESSOR_OPTIONS: ResolvedAudioProcessorOptions = {
   trackDetectors: { inbound: 'model', outbound: 'gate' },
   turns: DEFAULT_TURN_OPTIONS,
@@ -106,6 +124,7 @@ export const DEFAULT_AUDIO_PROCESSOR_OPTIONS: ResolvedAudioProcessorOptions = {
   dtmf: DEFAULT_DTMF_OPTIONS,
   maxQueuedWindows: 32,
   maxBatch: 32,
+  batchIntervalMs: 0,
   preRollWindows: 3,
   gateHoldWindows: 2,
   resetStateAfterMs: 1000,
@@ -118,7 +137,8 @@ export const DEFAULT_AUDIO_PROCESSOR_OPTIONS: ResolvedAudioProcessorOptions = {
 
 /** Applies defaults and validates; throws on nonsense so a bad config fails at boot. */
 export function resolveAudioProcessorOptions(options: SileroAudioProcessorOptions = {}): ResolvedAudioProcessorOptions {
-  const d = DEFAULT_AUDIO_PROCESSOR_OPTIONS;
+  const modelThread = options.modelThread ?? DEFAULT_AUDIO_PROCESSOR_OPTIONS.modelThread;
+  const d = modelThread === 'worker' ? { ...DEFAULT_AUDIO_PROCESSOR_OPTIONS, ...WORKER_BATCH_DEFAULTS } : DEFAULT_AUDIO_PROCESSOR_OPTIONS;
   const r: ResolvedAudioProcessorOptions = {
     trackDetectors: { ...d.trackDetectors, ...options.trackDetectors },
     turns: { ...d.turns, ...options.turns },
@@ -127,6 +147,7 @@ export function resolveAudioProcessorOptions(options: SileroAudioProcessorOption
     dtmf: options.dtmf === false ? false : { ...DEFAULT_DTMF_OPTIONS, ...options.dtmf },
     maxQueuedWindows: options.maxQueuedWindows ?? d.maxQueuedWindows,
     maxBatch: options.maxBatch ?? d.maxBatch,
+    batchIntervalMs: options.batchIntervalMs ?? d.batchIntervalMs,
     preRollWindows: options.preRollWindows ?? d.preRollWindows,
     gateHoldWindows: options.gateHoldWindows ?? d.gateHoldWindows,
     resetStateAfterMs: options.resetStateAfterMs ?? d.resetStateAfterMs,
@@ -135,7 +156,7 @@ export function resolveAudioProcessorOptions(options: SileroAudioProcessorOption
     datingGapBlocks: options.datingGapBlocks ?? d.datingGapBlocks,
     maxGapFillMs: options.maxGapFillMs ?? d.maxGapFillMs,
     modelPath: options.modelPath,
-    modelThread: options.modelThread ?? d.modelThread,
+    modelThread,
     onError: options.onError,
   };
   const problems: string[] = [];
@@ -161,6 +182,8 @@ export function resolveAudioProcessorOptions(options: SileroAudioProcessorOption
   for (const key of ['resetStateAfterMs', 'onsetLookbackMs', 'maxGapFillMs', 'endDynamicRangeDb'] as const) {
     if (!(r[key] >= 0)) problems.push(`${key} must be >= 0`);
   }
+  // Every millisecond of it can add to a barge-in's delay, whose budget is 200 ms.
+  if (!(r.batchIntervalMs >= 0 && r.batchIntervalMs <= 200)) problems.push('batchIntervalMs must be in [0, 200]');
   if (!isSileroThread(r.modelThread)) problems.push(`modelThread must be 'main' or 'worker'`);
   if (r.dtmf && !(Number.isInteger(r.dtmf.blockSize) && r.dtmf.blockSize > 0 && 256 % r.dtmf.blockSize === 0)) {
     problems.push('dtmf.blockSize must divide 256');

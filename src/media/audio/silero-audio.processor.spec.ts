@@ -3,6 +3,7 @@ import vm from 'node:vm';
 import { Test } from '@nestjs/testing';
 import type { AudioEvent, AudioFrame, AudioProcessor } from './audio-processor.interface.js';
 import { AUDIO_PROCESSOR } from './audio-processor.interface.js';
+import { resolveAudioProcessorOptions, type SileroAudioProcessorOptions } from './audio-processor.options.js';
 import { createDefaultAudioProcessor } from './default-audio-processor.js';
 import { SileroAudioProcessor } from './silero-audio.processor.js';
 import type { SileroAudioStream } from './silero-audio.stream.js';
@@ -300,6 +301,18 @@ describe(SileroAudioProcessor.name, () => {
       expect(() => new SileroAudioProcessor({ turns: { hangoverMs: 0 } })).toThrow('hangoverMs');
       expect(() => new SileroAudioProcessor({ trackDetectors: { inbound: 'psychic' as 'model' } })).toThrow('trackDetectors.inbound');
       expect(() => new SileroAudioProcessor({ maxQueuedWindows: 2, preRollWindows: 3 })).toThrow('maxQueuedWindows');
+      expect(() => new SileroAudioProcessor({ batchIntervalMs: 500 })).toThrow('batchIntervalMs must be in [0, 200]');
+    });
+
+    it('batches per run on the main thread, gathers bigger batches in a worker, and lets either be set', () => {
+      const pick = (o: SileroAudioProcessorOptions) => {
+        const { maxBatch, batchIntervalMs } = resolveAudioProcessorOptions(o);
+        return { maxBatch, batchIntervalMs };
+      };
+      expect(pick({})).toEqual({ maxBatch: 32, batchIntervalMs: 0 });
+      expect(pick({ modelThread: 'worker' })).toEqual({ maxBatch: 128, batchIntervalMs: 20 });
+      expect(pick({ modelThread: 'worker', batchIntervalMs: 0, maxBatch: 16 })).toEqual({ maxBatch: 16, batchIntervalMs: 0 });
+      expect(pick({ batchIntervalMs: 10 })).toEqual({ maxBatch: 32, batchIntervalMs: 10 });
     });
   });
 });
