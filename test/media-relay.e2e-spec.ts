@@ -1,15 +1,19 @@
+import { AUDIO_PROCESSOR } from '../src/media/audio/audio-processor.interface.js';
+import type { SileroAudioProcessor } from '../src/media/audio/silero-audio.processor.js';
 import { MediaSessionRegistry } from '../src/media/session/media-session.registry.js';
 import { eventually, startHarness, type Harness } from './support/harness.js';
 import { speechSpan } from './support/labels.js';
 
 const FALLBACK_NUMBER = '+15550009999';
 
-describe('media relay: a raw-audio agent with barge-in', () => {
+// With Silero on the event loop (the default) and in its worker thread, where windows wait up to 20 ms for a bigger
+// batch: the barge-in budget holds either way.
+describe.each(['main', 'worker'] as const)('media relay: a raw-audio agent with barge-in (VAD_THREAD=%s)', (vadThread) => {
   let h: Harness;
 
   beforeAll(async () => {
     h = await startHarness({
-      env: { MEDIA_MODE: 'relay', FALLBACK_NUMBER },
+      env: { MEDIA_MODE: 'relay', FALLBACK_NUMBER, VAD_THREAD: vadThread },
       // The agent answers each caller turn with a long clip, sent in bursts a little faster than real time, then a mark.
       // It does not act on the relay's `clear`: the relay itself must keep the rest of the answer from playing.
       agent: {
@@ -67,6 +71,10 @@ describe('media relay: a raw-audio agent with barge-in', () => {
     expect(record.media!.relay!.agentFramesDropped).toBeGreaterThan(0); // the rest of the interrupted answer never played
     expect(record.state).toBe('ended');
     expect(h.app.get(MediaSessionRegistry).size).toBe(0);
+    // The model heard the barge-in on the configured thread (not the first stage after a silent model failure).
+    const processor = h.app.get<SileroAudioProcessor>(AUDIO_PROCESSOR, { strict: false });
+    expect(processor.options.modelThread).toBe(vadThread);
+    expect(processor.batchStats.runs).toBeGreaterThan(0);
   });
 
   it('sends the call to the fallback through Twilio REST when the agent dies mid-call, releasing its sockets', async () => {
