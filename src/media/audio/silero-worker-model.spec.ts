@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { SILERO_INPUT, SILERO_STATE, SileroModel, defaultSileroModelPath } from './silero-model.js';
 import { SileroWorkerModel } from './silero-worker-model.js';
@@ -10,6 +11,14 @@ function batchOf(n: number): { input: Float32Array; state: Float32Array } {
   }
   const state = new Float32Array(n * SILERO_STATE).map((_, i) => ((i % 17) - 8) / 100);
   return { input, state };
+}
+
+/** Threads of this process under Linux's SCHED_IDLE policy (5): field 41 of /proc/self/task/<tid>/stat. */
+function idleThreads(): number {
+  return readdirSync('/proc/self/task').filter((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38] === '5';
+  }).length;
 }
 
 describe(SileroWorkerModel.name, () => {
@@ -34,6 +43,18 @@ describe(SileroWorkerModel.name, () => {
     } finally {
       await worker.release();
     }
+  });
+
+  (process.platform === 'linux' ? it : it.skip)('runs its thread at idle priority, so that it never preempts the event loop', async () => {
+    const before = idleThreads();
+    const worker = await SileroWorkerModel.load(defaultSileroModelPath());
+    try {
+      expect(worker.priority).toBe('idle');
+      expect(idleThreads()).toBe(before + 1);
+    } finally {
+      await worker.release();
+    }
+    expect(idleThreads()).toBe(before);
   });
 
   it('rejects the load, and leaves no thread behind, when the model cannot be loaded', async () => {

@@ -13,6 +13,19 @@ const INITIAL_CAPACITY = 64;
 const WORKER_SOURCE = `
 const { parentPort, workerData: d } = require('node:worker_threads');
 const ort = require(d.ort);
+let priority = 'normal';
+if (process.platform === 'linux') {
+  try {
+    const tid = require('node:fs').readlinkSync('/proc/thread-self').split('/').pop();
+    try {
+      require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', tid], { stdio: 'ignore', timeout: 2000 });
+      priority = 'idle';
+    } catch {
+      require('node:os').setPriority(Number(tid), 19);
+      priority = 'nice';
+    }
+  } catch {}
+}
 let input, state, probs, stateOut, localInput, localState;
 function attach(b) {
   input = new Float32Array(b.input); state = new Float32Array(b.state);
@@ -41,7 +54,7 @@ ort.InferenceSession.create(d.path, d.options).then((session) => {
       parentPort.postMessage({ error: String((e && e.message) || e) });
     }
   });
-  parentPort.postMessage({ ready: true });
+  parentPort.postMessage({ ready: true, priority });
 }, (e) => parentPort.postMessage({ error: String((e && e.message) || e) }));
 `;
 
@@ -52,16 +65,24 @@ interface SharedBuffers {
   readonly stateOut: SharedArrayBuffer;
 }
 
-type WorkerReply = { ready: true } | { done: number } | { error: string };
+/**
+ * The CPU priority the worker thread got: `idle` = Linux `SCHED_IDLE` (it runs only when no other thread of the box
+ * wants the core), `nice` = nice 19 (`chrt` was missing), `normal` = unchanged (not Linux, or neither was allowed).
+ */
+export type SileroWorkerPriority = 'idle' | 'nice' | 'normal';
+
+type WorkerReply = { ready: true; priority: SileroWorkerPriority } | { done: number } | { error: string };
 
 /**
  * Silero VAD v5 in a worker thread of its own, so the event loop keeps reading sockets while a batch runs (with
  * {@link SileroModel}, every frame that arrives during a batch waits for it). Windows, states and results cross in
  * `SharedArrayBuffer`s; one small message goes each way per batch. One run at a time, like the batcher asks.
  *
- * It pays when the process has a core to spare for the worker; on a box whose cores are all busy the worker competes
- * with the event loop for one (the bench README has the figures). If the worker dies, every later run rejects and the
- * batcher settles those windows with the first stage.
+ * The thread runs at the lowest CPU priority there is ({@link SileroWorkerPriority}): it gets the CPU that the event
+ * loop and the rest of the box leave, and never preempts the event loop. At equal priority it did: the event loop
+ * waited for a core about three times as long (bench README). On a box whose cores are all busy the model falls behind
+ * instead: windows past the stream's queue are settled by the first stage and counted (`modelSkippedWindows`).
+ * If the worker dies, every later run rejects and the batcher settles those windows with the first stage.
  */
 export class SileroWorkerModel implements SileroRunner {
   private views!: { input: Float32Array; state: Float32Array; probs: Float32Array; stateOut: Float32Array };
@@ -69,6 +90,8 @@ export class SileroWorkerModel implements SileroRunner {
   private pending: { resolve: (n: number) => void; reject: (e: Error) => void } | undefined;
   private dead: Error | undefined;
   private released = false;
+
+  private threadPriority: SileroWorkerPriority = 'normal';
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: WorkerReply) => {
@@ -107,7 +130,10 @@ export class SileroWorkerModel implements SileroRunner {
           if (!('ready' in m) && !('error' in m)) return;
           worker.off('message', onMessage);
           worker.off('exit', onExit);
-          if ('ready' in m) resolve();
+          if ('ready' in m) {
+            model.threadPriority = m.priority;
+            resolve();
+          }
           else reject(new Error(`Silero worker: ${m.error}`));
         };
         const onExit = (code: number) => reject(new Error(`Silero worker exited (${code}) before the model loaded`));
@@ -119,6 +145,11 @@ export class SileroWorkerModel implements SileroRunner {
       throw error;
     }
     return model;
+  }
+
+  /** The CPU priority the worker thread got. */
+  get priority(): SileroWorkerPriority {
+    return this.threadPriority;
   }
 
   async run(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
