@@ -2,6 +2,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AUDIO_PROCESSOR } from '../src/media/audio/audio-processor.interface.js';
 import type { SileroAudioProcessor } from '../src/media/audio/silero-audio.processor.js';
 import { MEDIA_EVENTS } from '../src/media/media.events.js';
+import { MetricsService } from '../src/metrics/metrics.service.js';
 import { MediaSessionRegistry } from '../src/media/session/media-session.registry.js';
 import { eventually, startHarness, type Harness } from './support/harness.js';
 import { speechSpan } from './support/labels.js';
@@ -114,5 +115,8 @@ describe.each(['main', 'worker'] as const)('media fork: live conversation analyt
     const processor = h.app.get<SileroAudioProcessor>(AUDIO_PROCESSOR, { strict: false });
     expect(processor.options.modelThread).toBe(vadThread);
     expect(processor.batchStats.runs).toBeGreaterThan(0);
+    // …and the metrics say how many windows it judged once the stream ended.
+    const metrics = await h.app.get(MetricsService).registry.metrics();
+    expect(Number(/callbridge_vad_windows_total\{judged_by="model"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
   });
 });

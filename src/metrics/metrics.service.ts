@@ -87,6 +87,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly vadWindows = new Counter({
+    name: 'callbridge_vad_windows_total',
+    help: 'Audio analysis windows (32 ms) of ended media streams, by what judged them: the speech model or the first stage alone',
+    labelNames: ['judged_by'] as const,
+    registers: [this.registry],
+  });
+
+  readonly vadModelSkipped = new Counter({
+    name: 'callbridge_vad_model_skipped_windows_total',
+    help: 'Windows of ended media streams meant for the speech model but settled by the first stage because the model was behind (overload)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'callbridge_' });
   }

@@ -100,6 +100,7 @@ export class ForkSession extends MediaSession {
       // Let the processor close open turns (and finish inference in flight) so the final figures are complete.
       await audio.end(this.lastTimestamp);
       audio.close();
+      this.countAudio(audio.stats);
     }
     this.dirty = true;
     await this.flush();

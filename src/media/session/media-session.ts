@@ -13,7 +13,7 @@ import type {
   StopFrame,
   TwilioInboundFrame,
 } from '../../protocol/twilio-media.js';
-import type { AudioProcessor } from '../audio/audio-processor.interface.js';
+import type { AudioProcessor, AudioStreamStats } from '../audio/audio-processor.interface.js';
 import { CLOSE_CODES } from '../media.constants.js';
 import type { ResolvedMediaOptions } from '../media.options.js';
 
@@ -129,6 +129,14 @@ export abstract class MediaSession {
       frames: { ...this.frames },
       dropped: { ...this.dropped },
     };
+  }
+
+  /** Adds an ended stream's analysis counters to the metrics: how much the model judged, and what it had to skip. */
+  protected countAudio(stats: Readonly<AudioStreamStats>): void {
+    const m = this.deps.metrics;
+    if (stats.modelWindows) m.vadWindows.inc({ judged_by: 'model' }, stats.modelWindows);
+    if (stats.gatedWindows) m.vadWindows.inc({ judged_by: 'first_stage' }, stats.gatedWindows);
+    if (stats.modelSkippedWindows) m.vadModelSkipped.inc(stats.modelSkippedWindows);
   }
 
   protected log(level: 'log' | 'warn' | 'error' | 'debug', fields: Record<string, unknown>): void {

@@ -9,17 +9,17 @@ import { CallsService } from '../../calls/calls.service.js';
 import { InMemoryCallStore } from '../../calls/in-memory-call-store.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import type { TwimlFactory } from '../../twilio/twiml.factory.js';
-import type { AudioEvent, AudioProcessor, AudioStream, AudioStreamOptions } from '../audio/audio-processor.interface.js';
+import type { AudioEvent, AudioProcessor, AudioStream, AudioStreamOptions, AudioStreamStats } from '../audio/audio-processor.interface.js';
 import { resolveMediaOptions } from '../media.options.js';
 import { RelaySession } from './relay-session.js';
 
 /** An audio processor whose speech events the test decides. */
 class ScriptedAudioProcessor implements AudioProcessor {
   onEvent: ((e: AudioEvent) => void) | undefined;
+  readonly stats: AudioStreamStats = { framesIn: 0, framesReordered: 0, framesLate: 0, framesDuplicate: 0, framesMissing: 0, modelWindows: 0, gatedWindows: 0 };
   open(options: AudioStreamOptions): AudioStream {
     this.onEvent = options.onEvent;
-    const stats = { framesIn: 0, framesReordered: 0, framesLate: 0, framesDuplicate: 0, framesMissing: 0, modelWindows: 0, gatedWindows: 0 };
-    return { push: () => {}, end: () => {}, close: () => {}, stats };
+    return { push: () => {}, end: () => {}, close: () => {}, stats: this.stats };
   }
   callerStarts(at = 0): void {
     this.onEvent?.({ type: 'speech.started', track: 'inbound', at, detectedAt: at });
@@ -63,6 +63,7 @@ describe(RelaySession.name, () => {
   let twilioSide: FakeTwilioSocket;
   let audio: ScriptedAudioProcessor;
   let session: RelaySession;
+  let metrics: MetricsService;
 
   beforeEach(async () => {
     server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -73,7 +74,7 @@ describe(RelaySession.name, () => {
     session = new RelaySession(twilioSide as unknown as WebSocket, {
       options: resolveMediaOptions({ mode: 'relay', agentStreamUrl: url }),
       calls: new CallsService(new InMemoryCallStore()),
-      metrics: new MetricsService(),
+      metrics: (metrics = new MetricsService()),
       events: new EventEmitter2(),
       audio,
       logger: new Logger('RelaySessionSpec'),
@@ -140,6 +141,15 @@ describe(RelaySession.name, () => {
     audio.callerStops();
     await sleep(250);
     expect(twilioSide.of('mark')).toHaveLength(1); // cleared: the pending mark went with the queue
+  });
+
+  it("adds the stream's analysis counters to the metrics when it ends, windows the model had to skip included", async () => {
+    Object.assign(audio.stats, { modelWindows: 40, gatedWindows: 60, modelSkippedWindows: 7 });
+    await session.finish('stop');
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('callbridge_vad_windows_total{judged_by="model"} 40');
+    expect(text).toContain('callbridge_vad_windows_total{judged_by="first_stage"} 60');
+    expect(text).toContain('callbridge_vad_model_skipped_windows_total 7');
   });
 
   it('does not clear for a short reply sent after the last mark once its playout time has passed', async () => {

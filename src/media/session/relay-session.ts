@@ -284,6 +284,7 @@ export class RelaySession extends MediaSession {
     if (this.audio) {
       await this.audio.end(this.lastTimestamp);
       this.audio.close();
+      this.countAudio(this.audio.stats);
       this.audio = undefined;
     }
     const frames = { ...this.frames };
