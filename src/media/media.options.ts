@@ -9,7 +9,10 @@ export interface MediaModuleOptions {
   agentStreamUrl?: string;
   /** Replaces the default audio processor (Silero VAD + DTMF); or provide one under `AUDIO_PROCESSOR`. */
   audioProcessor?: AudioProcessor;
-  /** Where the default audio processor runs Silero: `main` (default) or `worker` (a thread of its own). */
+  /**
+   * Where the default audio processor runs Silero: `worker` (default: a thread of its own at idle priority, so the
+   * event loop never waits for the model) or `main` (on the event loop, which waits for every batch).
+   */
   vadThread?: SileroThread;
   /** Frames above this are dropped and counted (Twilio's are a few hundred bytes). Default 64 KiB. */
   maxFrameBytes?: number;
@@ -50,7 +53,7 @@ export function resolveMediaOptions(options: MediaModuleOptions = {}): ResolvedM
     mode: options.mode ?? 'fork',
     agentStreamUrl: options.agentStreamUrl,
     audioProcessor: options.audioProcessor,
-    vadThread: options.vadThread ?? 'main',
+    vadThread: options.vadThread ?? 'worker',
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
     maxSocketPayloadBytes: options.maxSocketPayloadBytes ?? 1024 * 1024,
     maxFramesPerSecond: options.maxFramesPerSecond ?? 250,

