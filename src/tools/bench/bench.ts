@@ -63,8 +63,8 @@ interface Options {
   readonly pin: boolean;
   /** Runs per mode; the run with the median p99 is reported, with the spread. */
   readonly repeat: number;
-  /** Where the app runs Silero (`VAD_THREAD`). */
-  readonly vadThread: SileroThread;
+  /** Where the app runs Silero (`VAD_THREAD`); unset = the app's default. */
+  readonly vadThread?: SileroThread;
 }
 
 interface ModeResult {
@@ -122,7 +122,7 @@ function parseOptions(): Options {
       'alloc-prof': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
-      'vad-thread': { type: 'string', default: 'main' },
+      'vad-thread': { type: 'string' },
       profile: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       json: { type: 'string' },
@@ -145,8 +145,9 @@ function parseOptions(): Options {
   };
   const modes = values.modes!.split(',').map((m) => m.trim()).filter(Boolean) as Mode[];
   for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m} (modes: ${MODES.join(', ')})`);
+  // Unset: the app's own default (VAD_THREAD's), which is what the bench should measure.
   const vadThread = values['vad-thread'];
-  if (!isSileroThread(vadThread)) throw new Error('--vad-thread must be main or worker');
+  if (vadThread !== undefined && !isSileroThread(vadThread)) throw new Error('--vad-thread must be main or worker');
   return {
     calls: Math.round(int('calls', values.calls, 1)),
     seconds: int('seconds', values.seconds, 1),
