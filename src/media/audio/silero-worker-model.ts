@@ -13,6 +13,7 @@ const INITIAL_CAPACITY = 64;
 const WORKER_SOURCE = `
 const { parentPort, workerData: d } = require('node:worker_threads');
 const ort = require(d.ort);
+// The lowest CPU priority there is, so that the model never preempts the event loop (see the class's JSDoc).
 let priority = 'normal';
 if (process.platform === 'linux') {
   try {
@@ -66,8 +67,10 @@ interface SharedBuffers {
 }
 
 /**
- * The CPU priority the worker thread got: `idle` = Linux `SCHED_IDLE` (it runs only when no other thread of the box
- * wants the core), `nice` = nice 19 (`chrt` was missing), `normal` = unchanged (not Linux, or neither was allowed).
+ * The CPU priority the worker thread got: `idle` = Linux `SCHED_IDLE` (it runs only when no other thread wants the
+ * core; under cgroup group scheduling, as in a container, no other thread of the same group), `nice` = nice 19
+ * (`chrt`, from util-linux, was missing), `normal` = unchanged (not Linux, or neither was allowed). Lowering is one
+ * way: without CAP_SYS_NICE (RLIMIT_NICE 0, as for Docker's `node` user) the thread cannot be raised again.
  */
 export type SileroWorkerPriority = 'idle' | 'nice' | 'normal';
 
@@ -81,7 +84,9 @@ type WorkerReply = { ready: true; priority: SileroWorkerPriority } | { done: num
  * The thread runs at the lowest CPU priority there is ({@link SileroWorkerPriority}): it gets the CPU that the event
  * loop and the rest of the box leave, and never preempts the event loop. At equal priority it did: the event loop
  * waited for a core about three times as long (bench README). On a box whose cores are all busy the model falls behind
- * instead: windows past the stream's queue are settled by the first stage and counted (`modelSkippedWindows`).
+ * instead: windows past the stream's queue are settled by the first stage and counted (`modelSkippedWindows`). So
+ * do other busy processes at normal priority in the same CPU group: two CPU-bound processes beside it on a 2-core box
+ * held a batch of 100 windows back for 24 s. That is why the media module's default stays `main`.
  * If the worker dies, every later run rejects and the batcher settles those windows with the first stage.
  */
 export class SileroWorkerModel implements SileroRunner {
@@ -133,8 +138,9 @@ export class SileroWorkerModel implements SileroRunner {
           if ('ready' in m) {
             model.threadPriority = m.priority;
             resolve();
+          } else {
+            reject(new Error(`Silero worker: ${m.error}`));
           }
-          else reject(new Error(`Silero worker: ${m.error}`));
         };
         const onExit = (code: number) => reject(new Error(`Silero worker exited (${code}) before the model loaded`));
         worker.on('message', onMessage);
