@@ -69,6 +69,41 @@ describe(SileroWorkerModel.name, () => {
     expect(idleThreads().has(mine[0]!)).toBe(false);
   });
 
+  it('runs a batch the worker leaves unanswered on the calling thread, with the same result, until the worker answers', async () => {
+    // 1 ms is far less than 100 windows take: every batch counts as starved.
+    const worker = await SileroWorkerModel.load(defaultSileroModelPath(), { starvedAfterMs: 1 });
+    try {
+      const { input, state } = batchOf(100);
+      const want = await main.run(input, state, 100);
+      const [wantProbs, wantState] = [Array.from(want.probs), Array.from(want.state)];
+      const first = await worker.run(input, state, 100);
+      expect([Array.from(first.probs), Array.from(first.state)]).toEqual([wantProbs, wantState]);
+      expect(worker.fallbackRuns).toBe(1);
+      // The worker is still on the batch it was given: the next one does not wait for it.
+      const second = await worker.run(input, state, 100);
+      expect(Array.from(second.probs)).toEqual(wantProbs);
+      expect(worker.fallbackRuns).toBe(2);
+    } finally {
+      await worker.release();
+    }
+  });
+
+  it('is free again once it has answered the batch given up on', async () => {
+    const worker = await SileroWorkerModel.load(defaultSileroModelPath(), { starvedAfterMs: 1 });
+    try {
+      const { input, state } = batchOf(100);
+      await worker.run(input, state, 100);
+      expect(worker.fallbackRuns).toBe(1);
+      expect(worker.starved).toBe(true);
+      // Only the test runs: the thread gets a core at once (10 s is for a box busy with other work).
+      const deadline = Date.now() + 10_000;
+      while (worker.starved && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(worker.starved).toBe(false);
+    } finally {
+      await worker.release();
+    }
+  });
+
   it('rejects the load, and leaves no thread behind, when the model cannot be loaded', async () => {
     await expect(SileroWorkerModel.load('/nonexistent/silero.onnx')).rejects.toThrow(/Silero worker/);
   });

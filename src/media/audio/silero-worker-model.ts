@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { SERVER_SESSION_OPTIONS, SILERO_INPUT, SILERO_SAMPLE_RATE, SILERO_STATE, type SileroRunner } from './silero-model.js';
+import { SERVER_SESSION_OPTIONS, SILERO_INPUT, SILERO_SAMPLE_RATE, SILERO_STATE, SileroModel, type SileroRunner } from './silero-model.js';
+
+/** How long `release` waits for a starved worker to finish the run it was given up on. */
+const RELEASE_WAIT_MS = 5000;
 
 /** Windows the shared buffers hold at first; a bigger batch grows them. */
 const INITIAL_CAPACITY = 64;
@@ -13,19 +16,22 @@ const INITIAL_CAPACITY = 64;
 const WORKER_SOURCE = `
 const { parentPort, workerData: d } = require('node:worker_threads');
 const ort = require(d.ort);
-// The lowest CPU priority there is, so that the model never preempts the event loop (see the class's JSDoc).
-let priority = 'normal';
-if (process.platform === 'linux') {
+// The lowest CPU priority there is, so that the model never preempts the event loop (see the class's JSDoc). Taken
+// once the model is loaded: a starved thread would not even finish loading it.
+function lowerPriority() {
+  if (process.platform !== 'linux') return 'normal';
   try {
     const tid = require('node:fs').readlinkSync('/proc/thread-self').split('/').pop();
     try {
       require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', tid], { stdio: 'ignore', timeout: 2000 });
-      priority = 'idle';
+      return 'idle';
     } catch {
       require('node:os').setPriority(Number(tid), 19);
-      priority = 'nice';
+      return 'nice';
     }
-  } catch {}
+  } catch {
+    return 'normal';
+  }
 }
 let input, state, probs, stateOut, localInput, localState;
 function attach(b) {
@@ -55,7 +61,7 @@ ort.InferenceSession.create(d.path, d.options).then((session) => {
       parentPort.postMessage({ error: String((e && e.message) || e) });
     }
   });
-  parentPort.postMessage({ ready: true, priority });
+  parentPort.postMessage({ ready: true, priority: lowerPriority() });
 }, (e) => parentPort.postMessage({ error: String((e && e.message) || e) }));
 `;
 
@@ -76,6 +82,16 @@ export type SileroWorkerPriority = 'idle' | 'nice' | 'normal';
 
 type WorkerReply = { ready: true; priority: SileroWorkerPriority } | { done: number } | { error: string };
 
+/** Options of {@link SileroWorkerModel.load}. */
+export interface SileroWorkerOptions {
+  /**
+   * A run the worker has not answered after this long is given up and run on the calling thread instead; so are the
+   * runs that follow until the worker answers it. A run takes a few ms: this long means the idle-priority thread is
+   * starved. Default 250 ms (8 windows; a stream's model queue holds 32).
+   */
+  readonly starvedAfterMs?: number;
+}
+
 /**
  * Silero VAD v5 in a worker thread of its own, so the event loop keeps reading sockets while a batch runs (with
  * {@link SileroModel}, every frame that arrives during a batch waits for it). Windows, states and results cross in
@@ -84,34 +100,53 @@ type WorkerReply = { ready: true; priority: SileroWorkerPriority } | { done: num
  * The thread runs at the lowest CPU priority there is ({@link SileroWorkerPriority}): it gets the CPU that the event
  * loop and the rest of the box leave, and never preempts the event loop. At equal priority it did: the event loop
  * waited for a core about three times as long (bench README). On a box whose cores are all busy the model falls behind
- * instead: windows past the stream's queue are settled by the first stage and counted (`modelSkippedWindows`). So
- * do other busy processes at normal priority in the same CPU group: two CPU-bound processes beside it on a 2-core box
- * held a batch of 100 windows back for 24 s. That is why the media module's default stays `main`.
+ * instead. So do other busy processes at normal priority in the same CPU group: two CPU-bound processes beside it
+ * on a 2-core box held a batch of 100 windows back for 24 s, and without CAP_SYS_NICE the priority cannot be raised
+ * again. So a run the worker leaves unanswered for `starvedAfterMs` runs on the calling thread, with a model of its
+ * own, as do the runs after it until the worker answers ({@link fallbackRuns} counts them): a starved worker costs
+ * the event loop what `main` would, and the model never stops.
  * If the worker dies, every later run rejects and the batcher settles those windows with the first stage.
  */
 export class SileroWorkerModel implements SileroRunner {
   private views!: { input: Float32Array; state: Float32Array; probs: Float32Array; stateOut: Float32Array };
   private capacity = 0;
   private pending: { resolve: (n: number) => void; reject: (e: Error) => void } | undefined;
+  /** A run was given up (starved); the worker is still on it until its reply comes. */
+  private abandoned = false;
+  /** Told when the reply to a run given up on comes (release waits for it). */
+  private freed: (() => void) | undefined;
+  private running = false;
   private dead: Error | undefined;
   private released = false;
-
   private threadPriority: SileroWorkerPriority = 'normal';
+  private fallbacks = 0;
 
-  private constructor(private readonly worker: Worker) {
+  /** The calling thread's own session, for the runs a starved worker leaves (loaded with the worker's). */
+  private local: SileroModel | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly starvedAfterMs: number,
+  ) {
     worker.on('message', (m: WorkerReply) => {
+      if (!('done' in m) && !('error' in m)) return;
+      worker.unref();
       const p = this.pending;
       this.pending = undefined;
-      worker.unref();
-      if ('done' in m) p?.resolve(m.done);
-      else if ('error' in m) p?.reject(new Error(`Silero worker: ${m.error}`));
+      // The reply to a run given up on: nobody waits for it, and the worker is free again.
+      if (!p) {
+        this.abandoned = false;
+        this.freed?.();
+      }
+      else if ('done' in m) p.resolve(m.done);
+      else p.reject(new Error(`Silero worker: ${m.error}`));
     });
     worker.on('error', (e) => this.die(e));
     worker.on('exit', (code) => this.die(new Error(`Silero worker exited (${code})`)));
   }
 
   /** Starts the worker and loads the model in it; rejects if the model cannot be loaded. */
-  static async load(path: string): Promise<SileroWorkerModel> {
+  static async load(path: string, options: SileroWorkerOptions = {}): Promise<SileroWorkerModel> {
     const buffers = allocate(INITIAL_CAPACITY);
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -127,7 +162,7 @@ export class SileroWorkerModel implements SileroRunner {
     });
     // An idle helper thread must not keep the process alive on its own; a run in flight does (see run()).
     worker.unref();
-    const model = new SileroWorkerModel(worker);
+    const model = new SileroWorkerModel(worker, options.starvedAfterMs ?? 250);
     model.use(buffers, INITIAL_CAPACITY);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -146,6 +181,7 @@ export class SileroWorkerModel implements SileroRunner {
         worker.on('message', onMessage);
         worker.once('exit', onExit);
       });
+      model.local = await SileroModel.load(path);
     } catch (error) {
       await model.release();
       throw error;
@@ -158,30 +194,80 @@ export class SileroWorkerModel implements SileroRunner {
     return this.threadPriority;
   }
 
+  /** Whether the worker is still on a run given up on (runs go to the calling thread meanwhile). */
+  get starved(): boolean {
+    return this.abandoned;
+  }
+
+  /** Runs made on the calling thread because the worker was starved. */
+  get fallbackRuns(): number {
+    return this.fallbacks;
+  }
+
   async run(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
     if (this.released) throw new Error('SileroWorkerModel: released');
     if (this.dead) throw this.dead;
-    if (this.pending) throw new Error('SileroWorkerModel: one run at a time');
-    if (batch > this.capacity) {
-      const grown = allocate(batch);
-      this.use(grown, batch);
-      this.worker.postMessage({ buffers: grown });
+    if (this.running) throw new Error('SileroWorkerModel: one run at a time');
+    this.running = true;
+    try {
+      if (this.abandoned) return await this.runHere(input, state, batch);
+      if (batch > this.capacity) {
+        const grown = allocate(batch);
+        this.use(grown, batch);
+        this.worker.postMessage({ buffers: grown });
+      }
+      this.views.input.set(input);
+      this.views.state.set(state);
+      let answered = false;
+      let timer: NodeJS.Timeout | undefined;
+      const reply = new Promise<boolean>((resolve, reject) => {
+        this.pending = {
+          resolve: () => {
+            answered = true;
+            resolve(true);
+          },
+          reject,
+        };
+        // Someone awaits this run: the process must not exit under it (unref'd again when the answer comes).
+        this.worker.ref();
+        this.worker.postMessage({ run: batch });
+      });
+      const starved = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.starvedAfterMs);
+      });
+      await Promise.race([reply, starved]).finally(() => clearTimeout(timer));
+      if (answered) {
+        return { probs: this.views.probs.subarray(0, batch), state: this.views.stateOut.subarray(0, batch * SILERO_STATE) };
+      }
+      this.pending = undefined;
+      this.abandoned = true;
+      return await this.runHere(input, state, batch);
+    } finally {
+      this.running = false;
     }
-    this.views.input.set(input);
-    this.views.state.set(state);
-    await new Promise<number>((resolve, reject) => {
-      this.pending = { resolve, reject };
-      // Someone awaits this run: the process must not exit under it (unref'd again when the answer comes).
-      this.worker.ref();
-      this.worker.postMessage({ run: batch });
-    });
-    return { probs: this.views.probs.subarray(0, batch), state: this.views.stateOut.subarray(0, batch * SILERO_STATE) };
   }
 
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    // Terminating the thread inside a native run aborts the process ("Napi::Error"): let the run given up on finish
+    // (bounded: a thread starved for that long is terminated anyway).
+    if (this.abandoned && !this.dead) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, RELEASE_WAIT_MS);
+        this.freed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     await this.worker.terminate();
+    await this.local?.release();
+  }
+
+  private runHere(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
+    this.fallbacks++;
+    return this.local!.run(input, state, batch);
   }
 
   private use(buffers: SharedBuffers, capacity: number): void {
