@@ -28,8 +28,8 @@ const callerTurn2 = { start: callerTurn2Start, end: callerAt2 + s2.endMs };
 const DTMF_AT = callerAt2 + 7600;
 const TOLERANCE_MS = 60;
 
-// The same script with Silero on the event loop (the default) and in its worker thread (VAD_THREAD=worker).
-describe.each(['main', 'worker'] as const)('media fork: live conversation analytics (VAD_THREAD=%s)', (vadThread) => {
+// The same script with Silero in its worker thread (the default) and on the event loop (VAD_THREAD=main).
+describe.each(['worker', 'main'] as const)('media fork: live conversation analytics (VAD_THREAD=%s)', (vadThread) => {
   let h: Harness;
   const events: { name: string; payload: Record<string, unknown>; wall: number }[] = [];
 

@@ -6,9 +6,9 @@ import { speechSpan } from './support/labels.js';
 
 const FALLBACK_NUMBER = '+15550009999';
 
-// With Silero on the event loop (the default) and in its worker thread (VAD_THREAD=worker), where windows wait up to
-// 20 ms for a bigger batch: the barge-in budget holds either way.
-describe.each(['main', 'worker'] as const)('media relay: a raw-audio agent with barge-in (VAD_THREAD=%s)', (vadThread) => {
+// With Silero in its worker thread (the default), where windows wait up to 20 ms for a bigger batch, and on the event
+// loop (VAD_THREAD=main): the barge-in budget holds either way.
+describe.each(['worker', 'main'] as const)('media relay: a raw-audio agent with barge-in (VAD_THREAD=%s)', (vadThread) => {
   let h: Harness;
 
   beforeAll(async () => {

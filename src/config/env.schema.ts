@@ -79,7 +79,7 @@ export const EnvSchema = z
       .pipe(z.enum(MEDIA_MODES, { error: `must be one of ${MEDIA_MODES.join(', ')}` })),
     AGENT_STREAM_URL: optionalString.pipe(wsUrl().optional()),
     VAD_THREAD: optionalString
-      .transform((v) => v ?? 'main')
+      .transform((v) => v ?? 'worker')
       .pipe(z.enum(SILERO_THREADS, { error: `must be one of ${SILERO_THREADS.join(', ')}` })),
     API_TOKEN: z
       .string(REQUIRED)

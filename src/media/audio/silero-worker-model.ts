@@ -99,10 +99,10 @@ export interface SileroWorkerOptions {
  *
  * The thread runs at the lowest CPU priority there is ({@link SileroWorkerPriority}): it gets the CPU that the event
  * loop and the rest of the box leave, and never preempts the event loop. At equal priority it did: the event loop
- * waited for a core about three times as long (bench README). On a box whose cores are all busy the model falls behind
- * instead. So do other busy processes at normal priority in the same CPU group: two CPU-bound processes beside it
- * on a 2-core box held a batch of 100 windows back for 24 s, and without CAP_SYS_NICE the priority cannot be raised
- * again. So a run the worker leaves unanswered for `starvedAfterMs` runs on the calling thread, with a model of its
+ * waited for a core about three times as long (bench README). The price: when the cores are busy, with the event
+ * loop or with any other thread at normal priority in the same CPU group, the thread gets nothing. Two CPU-bound
+ * processes beside it on a 2-core box held a batch of 100 windows back for 24 s, and without CAP_SYS_NICE the
+ * priority cannot be raised again. So a run the worker leaves unanswered for `starvedAfterMs` runs on the calling thread, with a model of its
  * own, as do the runs after it until the worker answers ({@link fallbackRuns} counts them): a starved worker costs
  * the event loop what `main` would, and the model never stops.
  * If the worker dies, every later run rejects and the batcher settles those windows with the first stage.
