@@ -102,9 +102,9 @@ export interface SileroWorkerOptions {
  * waited for a core about three times as long (bench README). The price: when the cores are busy, with the event
  * loop or with any other thread at normal priority in the same CPU group, the thread gets nothing. Two CPU-bound
  * processes beside it on a 2-core box held a batch of 100 windows back for 24 s, and without CAP_SYS_NICE the
- * priority cannot be raised again. So a run the worker leaves unanswered for `starvedAfterMs` runs on the calling thread, with a model of its
- * own, as do the runs after it until the worker answers ({@link fallbackRuns} counts them): a starved worker costs
- * the event loop what `main` would, and the model never stops.
+ * priority cannot be raised again. So a run the worker leaves unanswered for `starvedAfterMs` runs on the calling
+ * thread, with a model of its own, as do the runs after it until the worker answers ({@link fallbackRuns} counts
+ * them): a starved worker costs the event loop what `main` would, and the model never stops.
  * If the worker dies, every later run rejects and the batcher settles those windows with the first stage.
  */
 export class SileroWorkerModel implements SileroRunner {
@@ -137,8 +137,7 @@ export class SileroWorkerModel implements SileroRunner {
       if (!p) {
         this.abandoned = false;
         this.freed?.();
-      }
-      else if ('done' in m) p.resolve(m.done);
+      } else if ('done' in m) p.resolve(m.done);
       else p.reject(new Error(`Silero worker: ${m.error}`));
     });
     worker.on('error', (e) => this.die(e));
