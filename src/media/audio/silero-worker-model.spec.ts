@@ -79,9 +79,10 @@ describe(SileroWorkerModel.name, () => {
       const first = await worker.run(input, state, 100);
       expect([Array.from(first.probs), Array.from(first.state)]).toEqual([wantProbs, wantState]);
       expect(worker.fallbackRuns).toBe(1);
-      // The worker is still on the batch it was given: the next one does not wait for it.
+      // The worker is still on the batch it was given: the next one does not wait for it. (100 windows run on this
+      // thread in slices of 32; the rows still come out as one batch of 100 gives them, states included.)
       const second = await worker.run(input, state, 100);
-      expect(Array.from(second.probs)).toEqual(wantProbs);
+      expect([Array.from(second.probs), Array.from(second.state)]).toEqual([wantProbs, wantState]);
       expect(worker.fallbackRuns).toBe(2);
     } finally {
       await worker.release();
@@ -93,8 +94,7 @@ describe(SileroWorkerModel.name, () => {
     try {
       const { input, state } = batchOf(100);
       await worker.run(input, state, 100);
-      expect(worker.fallbackRuns).toBe(1);
-      expect(worker.starved).toBe(true);
+      expect(worker.fallbackRuns).toBe(1); // given up on: the worker may or may not have answered it yet
       // Only the test runs: the thread gets a core at once (10 s is for a box busy with other work).
       const deadline = Date.now() + 10_000;
       while (worker.starved && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -2,6 +2,12 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { SERVER_SESSION_OPTIONS, SILERO_INPUT, SILERO_SAMPLE_RATE, SILERO_STATE, SileroModel, type SileroRunner } from './silero-model.js';
 
+/**
+ * Most windows per run when a starved worker's batch runs on the calling thread: as many as a run on the event loop
+ * may hold it up for (the main thread's `maxBatch` default); a bigger batch goes in slices.
+ */
+const FALLBACK_MAX_BATCH = 32;
+
 /** How long `release` waits for a starved worker to finish the run it was given up on. */
 const RELEASE_WAIT_MS = 5000;
 
@@ -264,9 +270,25 @@ export class SileroWorkerModel implements SileroRunner {
     await this.local?.release();
   }
 
-  private runHere(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
+  private async runHere(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
     this.fallbacks++;
-    return this.local!.run(input, state, batch);
+    const local = this.local!;
+    if (batch <= FALLBACK_MAX_BATCH) return local.run(input, state, batch);
+    // Rows are independent, and a slice gives each the same result to the bit. onnxruntime-node starts each run on a
+    // later turn of the event loop, so sockets are read between slices. States are [layer][row][128]: gathered and
+    // scattered per layer.
+    const half = SILERO_STATE / 2;
+    const probs = new Float32Array(batch);
+    const states = new Float32Array(batch * SILERO_STATE);
+    for (let from = 0; from < batch; from += FALLBACK_MAX_BATCH) {
+      const b = Math.min(FALLBACK_MAX_BATCH, batch - from);
+      const slice = new Float32Array(b * SILERO_STATE);
+      for (let l = 0; l < 2; l++) slice.set(state.subarray((l * batch + from) * half, (l * batch + from + b) * half), l * b * half);
+      const out = await local.run(input.subarray(from * SILERO_INPUT, (from + b) * SILERO_INPUT), slice, b);
+      probs.set(out.probs, from);
+      for (let l = 0; l < 2; l++) states.set(out.state.subarray(l * b * half, (l + 1) * b * half), (l * batch + from) * half);
+    }
+    return { probs, state: states };
   }
 
   private use(buffers: SharedBuffers, capacity: number): void {
