@@ -2,6 +2,7 @@ import type { MediaTrack } from '../../protocol/twilio-media.js';
 import { DEFAULT_DTMF_OPTIONS, type DtmfDetectorOptions } from './dtmf-detector.js';
 import { DEFAULT_ENERGY_GATE_OPTIONS, type EnergyGateOptions } from './energy-gate.js';
 import { DEFAULT_REORDER_OPTIONS, type ReorderBufferOptions } from './reorder-buffer.js';
+import { SILERO_MAX_BATCH_ON_LOOP } from './silero-model.js';
 import { isSileroThread, type SileroThread } from './silero-thread.js';
 import type { TurnTrackerOptions } from './turn-tracker.js';
 
@@ -124,7 +125,7 @@ export const DEFAULT_AUDIO_PROCESSOR_OPTIONS: ResolvedAudioProcessorOptions = {
   gate: DEFAULT_ENERGY_GATE_OPTIONS,
   dtmf: DEFAULT_DTMF_OPTIONS,
   maxQueuedWindows: 32,
-  maxBatch: 32,
+  maxBatch: SILERO_MAX_BATCH_ON_LOOP,
   batchIntervalMs: 0,
   preRollWindows: 3,
   gateHoldWindows: 2,

@@ -1,8 +1,6 @@
-import { SILERO_INPUT, SILERO_STATE, type SileroRunner } from './silero-model.js';
+import { SILERO_INPUT, SILERO_LAYER_STATE as HALF_STATE, SILERO_STATE, type SileroRunner } from './silero-model.js';
 import type { SileroThread } from './silero-thread.js';
 import { acquireSileroModel, type SileroModelLease } from './silero-model-lease.js';
-
-const HALF_STATE = SILERO_STATE / 2;
 
 /** A stream track that has windows for the model. The batcher reads and writes its state in place. */
 export interface SileroClient {
@@ -147,8 +145,7 @@ export class SileroBatcher {
   }
 
   private readonly tick = (): void => {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.immediate) clearImmediate(this.immediate);
+    // Whichever fired: schedule() never leaves both a timer and an immediate pending.
     this.immediate = this.timer = undefined;
     this.lastRunAt = performance.now();
     this.running = this.runOnce().finally(() => {

@@ -8,9 +8,15 @@ export const SILERO_WINDOW = 256;
 export const SILERO_CONTEXT = 32;
 /** Samples per model input row. */
 export const SILERO_INPUT = SILERO_CONTEXT + SILERO_WINDOW;
-/** RNN state per stream: 2 layers × 128 (the `state` input is [2, batch, 128]). */
-export const SILERO_STATE = 2 * 128;
-const HALF_STATE = 128;
+/** RNN state per stream and layer (the `state` input is [2, batch, 128]). */
+export const SILERO_LAYER_STATE = 128;
+/** RNN state per stream: 2 layers × {@link SILERO_LAYER_STATE}. */
+export const SILERO_STATE = 2 * SILERO_LAYER_STATE;
+/**
+ * Most windows per run on a thread that has sockets to read: a run blocks it (about 1.1 ms for 32 windows), and a
+ * bigger backlog goes over several runs with the sockets read in between.
+ */
+export const SILERO_MAX_BATCH_ON_LOOP = 32;
 export const SILERO_SAMPLE_RATE = 8000;
 
 /**
@@ -63,7 +69,7 @@ export class SileroModel implements SileroRunner {
     if (this.released) throw new Error('SileroModel: released');
     const out = await this.session.run({
       input: new Tensor('float32', input, [batch, SILERO_INPUT]),
-      state: new Tensor('float32', state, [2, batch, HALF_STATE]),
+      state: new Tensor('float32', state, [2, batch, SILERO_LAYER_STATE]),
       sr: this.sr,
     });
     return { probs: out.output!.data as Float32Array, state: out.stateN!.data as Float32Array };

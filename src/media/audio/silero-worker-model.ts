@@ -1,12 +1,15 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { SERVER_SESSION_OPTIONS, SILERO_INPUT, SILERO_SAMPLE_RATE, SILERO_STATE, SileroModel, type SileroRunner } from './silero-model.js';
-
-/**
- * Most windows per run when a starved worker's batch runs on the calling thread: as many as a run on the event loop
- * may hold it up for (the main thread's `maxBatch` default); a bigger batch goes in slices.
- */
-const FALLBACK_MAX_BATCH = 32;
+import {
+  SERVER_SESSION_OPTIONS,
+  SILERO_INPUT,
+  SILERO_LAYER_STATE,
+  SILERO_MAX_BATCH_ON_LOOP,
+  SILERO_SAMPLE_RATE,
+  SILERO_STATE,
+  SileroModel,
+  type SileroRunner,
+} from './silero-model.js';
 
 /** How long `release` waits for a starved worker to finish the run it was given up on. */
 const RELEASE_WAIT_MS = 5000;
@@ -223,16 +226,9 @@ export class SileroWorkerModel implements SileroRunner {
       }
       this.views.input.set(input);
       this.views.state.set(state);
-      let answered = false;
       let timer: NodeJS.Timeout | undefined;
       const reply = new Promise<boolean>((resolve, reject) => {
-        this.pending = {
-          resolve: () => {
-            answered = true;
-            resolve(true);
-          },
-          reject,
-        };
+        this.pending = { resolve: () => resolve(true), reject };
         // Someone awaits this run: the process must not exit under it (unref'd again when the answer comes).
         this.worker.ref();
         this.worker.postMessage({ run: batch });
@@ -240,8 +236,9 @@ export class SileroWorkerModel implements SileroRunner {
       const starved = new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), this.starvedAfterMs);
       });
-      await Promise.race([reply, starved]).finally(() => clearTimeout(timer));
-      if (answered) {
+      // A reply is a message (a macrotask): it cannot slip in between the timer settling the race and this line.
+      const byWorker = await Promise.race([reply, starved]).finally(() => clearTimeout(timer));
+      if (byWorker) {
         return { probs: this.views.probs.subarray(0, batch), state: this.views.stateOut.subarray(0, batch * SILERO_STATE) };
       }
       this.pending = undefined;
@@ -273,15 +270,16 @@ export class SileroWorkerModel implements SileroRunner {
   private async runHere(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
     this.fallbacks++;
     const local = this.local!;
-    if (batch <= FALLBACK_MAX_BATCH) return local.run(input, state, batch);
+    // No longer a hold-up for the event loop than a run on it may be: a bigger batch goes in slices.
+    if (batch <= SILERO_MAX_BATCH_ON_LOOP) return local.run(input, state, batch);
     // Rows are independent, and a slice gives each the same result to the bit. onnxruntime-node starts each run on a
     // later turn of the event loop, so sockets are read between slices. States are [layer][row][128]: gathered and
     // scattered per layer.
-    const half = SILERO_STATE / 2;
+    const half = SILERO_LAYER_STATE;
     const probs = new Float32Array(batch);
     const states = new Float32Array(batch * SILERO_STATE);
-    for (let from = 0; from < batch; from += FALLBACK_MAX_BATCH) {
-      const b = Math.min(FALLBACK_MAX_BATCH, batch - from);
+    for (let from = 0; from < batch; from += SILERO_MAX_BATCH_ON_LOOP) {
+      const b = Math.min(SILERO_MAX_BATCH_ON_LOOP, batch - from);
       const slice = new Float32Array(b * SILERO_STATE);
       for (let l = 0; l < 2; l++) slice.set(state.subarray((l * batch + from) * half, (l * batch + from + b) * half), l * b * half);
       const out = await local.run(input.subarray(from * SILERO_INPUT, (from + b) * SILERO_INPUT), slice, b);

@@ -423,10 +423,9 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
     const failures: string[] = [];
     if (!(p99 < P99_BUDGET_MS)) failures.push(`p99 ${p99.toFixed(2)} ms`);
     if (lost > 0) failures.push(`${lost} lost`);
-    const skippedPct = modelSkippedPct(tw);
-    if (skippedPct !== undefined && skippedPct > MODEL_SKIP_BUDGET_PCT) {
-      failures.push(`VAD behind: ${skippedPct.toFixed(1)} % of model windows skipped`);
-    }
+    const skippedPct = modelSkippedPct(tw) ?? 0;
+    const vadBehind = skippedPct > MODEL_SKIP_BUDGET_PCT ? `VAD behind: ${skippedPct.toFixed(1)} % of model windows skipped` : undefined;
+    if (vadBehind) failures.push(vadBehind);
     if (load.connected < calls) failures.push(`${calls - load.connected} not connected`);
     const warnings: string[] = [];
     if ((lgw.cpuMs / lgw.wallMs) * 100 > 90 || sendLagP99 > P99_BUDGET_MS) warnings.push('load generator saturated');
@@ -474,7 +473,7 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
       metrics,
       pass: failures.length === 0,
       verdict,
-      caveats: [...warnings, ...failures.filter((x) => x.startsWith('VAD behind'))],
+      caveats: vadBehind ? [...warnings, vadBehind] : warnings,
       profile,
       alloc,
     };
@@ -581,7 +580,7 @@ function details(r: ModeResult): string {
             ? `each run blocks the loop p50 ${f(audio.runMs.p50)} / p99 ${f(audio.runMs.p99)} / max ${f(audio.runMs.max)} ms ` +
               `(${f(audio.runMs.totalMs / r.windowS / 10, 1)} % of a core, ${f((audio.runMs.totalMs * 1000) / Math.max(1, audio.runMs.windows), 0)} µs per window); `
             : 'in a worker thread (off the event loop: see "other threads" below); ') +
-          `windows skipped because the model was behind: ${audio.skipped} (${f((audio.skipped / Math.max(1, audio.skipped + audio.windows)) * 100, 1)} %)`
+          `windows skipped because the model was behind: ${audio.skipped} (${f(modelSkippedPct(t) ?? 0, 1)} %)`
         : ''),
   );
   lines.push(
