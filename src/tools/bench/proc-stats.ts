@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { monoMs } from './clock.js';
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
-import { TIMELINE_KIND } from './tail-attribution.js';
+import { PREEMPTED_MIN_WAIT_MS, TIMELINE_KIND } from './tail-attribution.js';
 
 /** A window's GC counters before its first collection. */
 function noGc(): { count: number; totalMs: number; maxMs: number; major: number; majorMs: number } {
@@ -46,8 +46,9 @@ export interface ProcWindow {
    */
   readonly sched: { readonly waitMs: number; readonly involuntary: number };
   /** With `trace`: what held the main thread, [start (bench clock, ms), duration ms, kind]: GC pauses (Node's GC
-   * kind), anything {@link ProcStats.note}d, and stalls over 5 ms (`TIMELINE_KIND.stall`, with the run-queue wait (ms)
-   * inside it as a fourth field). */
+   * kind), anything {@link ProcStats.note}d, stalls over 5 ms (`TIMELINE_KIND.stall`), and ticks of the 1 ms timer in
+   * which the thread waited for a core (`TIMELINE_KIND.preempted`); those two carry the run-queue wait (ms) inside them
+   * as a fourth field. */
   readonly timeline?: number[][];
 }
 
@@ -140,7 +141,9 @@ export class ProcStats {
       this.tracer = setInterval(() => {
         const now = monoMs();
         const wait = schedWait().waitNs;
-        if (now - last > 5) this.timeline?.push([last, now - last, TIMELINE_KIND.stall, (wait - lastWait) / 1e6]);
+        const waitedMs = (wait - lastWait) / 1e6;
+        if (now - last > 5) this.timeline?.push([last, now - last, TIMELINE_KIND.stall, waitedMs]);
+        if (waitedMs >= PREEMPTED_MIN_WAIT_MS) this.timeline?.push([last, now - last, TIMELINE_KIND.preempted, waitedMs]);
         last = now;
         lastWait = wait;
       }, 1);

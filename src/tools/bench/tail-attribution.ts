@@ -1,7 +1,7 @@
 /**
  * What the slowest frames of a run waited behind. With `--dump`, the app keeps a timeline of everything that holds
- * its event loop (GC pauses, Silero runs, stalls seen by a 1 ms timer); a frame whose send → arrival interval
- * overlaps one of them may have queued behind it. Counting the overlaps of the frames at or above the p99 says which
+ * its event loop (GC pauses, Silero runs, stalls seen by a 1 ms timer, and the ticks of that timer in which the main
+ * thread waited for a core); a frame whose send → arrival interval overlaps one of them may have queued behind it. Counting the overlaps of the frames at or above the p99 says which
  * of them set the p99, which the percentiles alone cannot.
  */
 
@@ -13,24 +13,38 @@ export const TIMELINE_KIND = {
   stall: 0,
   /** One Silero `session.run` (native, synchronous on the main thread). */
   model: 64,
+  /**
+   * A tick of the 1 ms timer in which the main thread waited at least {@link PREEMPTED_MIN_WAIT_MS} for a core
+   * (runnable, not running: another thread or a kernel thread had it). On the 2-core VM of 2026-11-29 the kernel's
+   * DAMON thread (`kdamond`) took a core for about 3 ms twice a second: under the 5 ms stall threshold, yet a
+   * queue of 30–60 frames each time.
+   */
+  preempted: 128,
 } as const;
+
+/** How long the main thread must wait for a core within one tick of the 1 ms timer to count as preempted. */
+export const PREEMPTED_MIN_WAIT_MS = 1;
 
 /** Every timeline kind by name, written into the dump for whoever reads it. */
 export const TIMELINE_KIND_NAMES: Readonly<Record<number, string>> = {
   [TIMELINE_KIND.stall]: 'stall over 5 ms',
   [TIMELINE_KIND.model]: 'Silero run',
+  [TIMELINE_KIND.preempted]: 'waited for a core',
   [perf.NODE_PERFORMANCE_GC_MINOR]: 'GC minor',
   [perf.NODE_PERFORMANCE_GC_MAJOR]: 'GC major',
   [perf.NODE_PERFORMANCE_GC_INCREMENTAL]: 'GC incremental',
   [perf.NODE_PERFORMANCE_GC_WEAKCB]: 'GC weak callbacks',
 };
 
-/** A timeline entry's kind, for people: `stall`, `model` or `gc` (any collection). */
-export type TailCause = 'model' | 'gc' | 'stall';
+/** A timeline entry's kind, for people: `stall`, `model`, `preempted` or `gc` (any collection). */
+export type TailCause = 'model' | 'gc' | 'stall' | 'preempted';
+
+const CAUSES: readonly TailCause[] = ['model', 'gc', 'stall', 'preempted'];
 
 function causeOf(kind: number): TailCause {
   if (kind === TIMELINE_KIND.stall) return 'stall';
   if (kind === TIMELINE_KIND.model) return 'model';
+  if (kind === TIMELINE_KIND.preempted) return 'preempted';
   return 'gc';
 }
 
@@ -61,7 +75,7 @@ export function attributeTail(
   events.sort((a, b) => a.start - b.start);
   // Entries can nest (a stall contains the GC pause that caused it): search from the first that could still overlap.
   const longest = events.reduce((m, e) => Math.max(m, e.end - e.start), 0);
-  const overlapping: Record<TailCause, number> = { model: 0, gc: 0, stall: 0 };
+  const overlapping: Record<TailCause, number> = { model: 0, gc: 0, stall: 0, preempted: 0 };
   let frames = 0;
   let none = 0;
   for (let i = 0; i < sent.length; i++) {
@@ -70,14 +84,17 @@ export function attributeTail(
     frames++;
     const from = sent[i]!;
     const to = from + l;
-    const hit = { model: false, gc: false, stall: false };
+    const hit: Record<TailCause, boolean> = { model: false, gc: false, stall: false, preempted: false };
     for (let j = firstStartingAfter(events, from - longest); j < events.length && events[j]!.start <= to; j++) {
       if (events[j]!.end >= from) hit[events[j]!.cause] = true;
     }
-    if (hit.model) overlapping.model++;
-    if (hit.gc) overlapping.gc++;
-    if (hit.stall) overlapping.stall++;
-    if (!hit.model && !hit.gc && !hit.stall) none++;
+    let any = false;
+    for (const c of CAUSES) {
+      if (!hit[c]) continue;
+      overlapping[c]++;
+      any = true;
+    }
+    if (!any) none++;
   }
   return { thresholdMs, frames, overlapping, none };
 }
@@ -100,6 +117,7 @@ export function describeTail(a: TailAttribution): string {
   const pct = (n: number) => `${((n / a.frames) * 100).toFixed(0)} %`;
   return (
     `${a.frames} frames at or above ${a.thresholdMs.toFixed(2)} ms overlap a Silero run ${pct(a.overlapping.model)}, ` +
-    `a GC pause ${pct(a.overlapping.gc)}, a stall over 5 ms ${pct(a.overlapping.stall)}, nothing on the timeline ${pct(a.none)}`
+    `a GC pause ${pct(a.overlapping.gc)}, a stall over 5 ms ${pct(a.overlapping.stall)}, ` +
+    `a wait for a core (≥ ${PREEMPTED_MIN_WAIT_MS} ms in a 1 ms tick) ${pct(a.overlapping.preempted)}, nothing on the timeline ${pct(a.none)}`
   );
 }
