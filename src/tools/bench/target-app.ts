@@ -131,6 +131,10 @@ try {
   });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
+  // One liveness probe, as an orchestrator sends within seconds of a start: the HTTP middleware opens the log context
+  // (AsyncLocalStorage), which on Node 20 installs async hooks for the rest of the process's life. A deployed app
+  // always runs with them; without this request the bench would measure an app that never does.
+  await (await fetch(`http://127.0.0.1:${port}/health/live`)).arrayBuffer();
   // Silero batcher counters (the default processor), as deltas over the window.
   const processor = app.get<SileroAudioProcessor>(AUDIO_PROCESSOR, { strict: false });
   const streams = (processor as unknown as { streams?: Set<{ stats: { modelWindows: number; gatedWindows: number; modelSkippedWindows?: number } }> })?.streams;
