@@ -1,8 +1,9 @@
 /**
  * What the slowest frames of a run waited behind. With `--dump`, the app keeps a timeline of everything that holds
  * its event loop (GC pauses, Silero runs, stalls seen by a 1 ms timer, and the ticks of that timer in which the main
- * thread waited for a core); a frame whose send → arrival interval overlaps one of them may have queued behind it. Counting the overlaps of the frames at or above the p99 says which
- * of them set the p99, which the percentiles alone cannot.
+ * thread waited for a core); a frame whose send → arrival interval overlaps one of them may have queued behind it.
+ * Counting the overlaps of the frames at or above the p99 says which of them set the p99, which the percentiles alone
+ * cannot.
  */
 
 import { constants as perf } from 'node:perf_hooks';
