@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SILERO_THREADS } from '../media/audio/silero-thread.js';
+import { VAD_THREADS } from '../media/audio/silero-thread.js';
 
 /** E.164 phone number, as Twilio expects in `To`/`From`. */
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -79,8 +79,8 @@ export const EnvSchema = z
       .pipe(z.enum(MEDIA_MODES, { error: `must be one of ${MEDIA_MODES.join(', ')}` })),
     AGENT_STREAM_URL: optionalString.pipe(wsUrl().optional()),
     VAD_THREAD: optionalString
-      .transform((v) => v ?? 'worker')
-      .pipe(z.enum(SILERO_THREADS, { error: `must be one of ${SILERO_THREADS.join(', ')}` })),
+      .transform((v) => v ?? 'analysis')
+      .pipe(z.enum(VAD_THREADS, { error: `must be one of ${VAD_THREADS.join(', ')}` })),
     API_TOKEN: z
       .string(REQUIRED)
       .min(16, { error: 'must be at least 16 characters' }),

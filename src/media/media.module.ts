@@ -18,7 +18,7 @@ import { MediaSessionRegistry } from './session/media-session.registry.js';
     { provide: RESOLVED_MEDIA_OPTIONS, useFactory: resolveMediaOptions, inject: [MEDIA_MODULE_OPTIONS] },
     {
       provide: AUDIO_PROCESSOR,
-      useFactory: (o: ResolvedMediaOptions) => o.audioProcessor ?? createDefaultAudioProcessor({ modelThread: o.vadThread }),
+      useFactory: (o: ResolvedMediaOptions) => o.audioProcessor ?? createDefaultAudioProcessor(o.vadThread),
       inject: [RESOLVED_MEDIA_OPTIONS],
     },
     MediaSessionRegistry,

@@ -1,5 +1,5 @@
 import type { AudioProcessor } from './audio/audio-processor.interface.js';
-import { isSileroThread, type SileroThread } from './audio/silero-thread.js';
+import { VAD_THREADS, type VadThread } from './audio/silero-thread.js';
 
 /** Options of {@link MediaModule}. */
 export interface MediaModuleOptions {
@@ -10,11 +10,13 @@ export interface MediaModuleOptions {
   /** Replaces the default audio processor (Silero VAD + DTMF); or provide one under `AUDIO_PROCESSOR`. */
   audioProcessor?: AudioProcessor;
   /**
-   * Where the default audio processor runs Silero: `worker` (default: a thread of its own at idle priority, so the
-   * event loop never waits for the model; a batch it leaves waiting 250 ms runs on the event loop, see
-   * `SileroWorkerModel`) or `main` (on the event loop, which waits for every batch).
+   * Where the default audio processor runs: `analysis` (default: the whole analysis, energy gate, DTMF and Silero, in
+   * a thread of its own at idle priority, so the event loop only copies frames to it; streams it leaves untaken for
+   * 250 ms move to the event loop, see `ThreadedAudioProcessor`), `worker` (Silero alone in a thread of its own at idle
+   * priority, the rest on the event loop; a batch it leaves waiting 250 ms runs on the event loop, see
+   * `SileroWorkerModel`) or `main` (all on the event loop, which waits for every batch).
    */
-  vadThread?: SileroThread;
+  vadThread?: VadThread;
   /** Frames above this are dropped and counted (Twilio's are a few hundred bytes). Default 64 KiB. */
   maxFrameBytes?: number;
   /** Frames above this close the socket (ws code 1009) before they are even buffered. Default 1 MiB. */
@@ -38,7 +40,7 @@ export interface ResolvedMediaOptions {
   readonly mode: 'fork' | 'relay' | 'off';
   readonly agentStreamUrl?: string;
   readonly audioProcessor?: AudioProcessor;
-  readonly vadThread: SileroThread;
+  readonly vadThread: VadThread;
   readonly maxFrameBytes: number;
   readonly maxSocketPayloadBytes: number;
   readonly maxFramesPerSecond: number;
@@ -54,7 +56,7 @@ export function resolveMediaOptions(options: MediaModuleOptions = {}): ResolvedM
     mode: options.mode ?? 'fork',
     agentStreamUrl: options.agentStreamUrl,
     audioProcessor: options.audioProcessor,
-    vadThread: options.vadThread ?? 'worker',
+    vadThread: options.vadThread ?? 'analysis',
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
     maxSocketPayloadBytes: options.maxSocketPayloadBytes ?? 1024 * 1024,
     maxFramesPerSecond: options.maxFramesPerSecond ?? 250,
@@ -65,7 +67,7 @@ export function resolveMediaOptions(options: MediaModuleOptions = {}): ResolvedM
   };
   const problems: string[] = [];
   if (!['fork', 'relay', 'off'].includes(r.mode)) problems.push('mode must be fork, relay or off');
-  if (!isSileroThread(r.vadThread)) problems.push('vadThread must be main or worker');
+  if (!(VAD_THREADS as readonly unknown[]).includes(r.vadThread)) problems.push(`vadThread must be one of ${VAD_THREADS.join(', ')}`);
   if (r.mode === 'relay' && !(r.agentStreamUrl && /^wss?:\/\//.test(r.agentStreamUrl))) {
     problems.push('agentStreamUrl (ws:// or wss://) is required in relay mode');
   }

@@ -278,11 +278,11 @@ describe(SileroAudioProcessor.name, () => {
       expect(after).toEqual([]);
     });
 
-    it('is what the media module gets by default; Nest loads the model at init and frees it at close, leaving no handle', async () => {
+    it('is what the media module gets with VAD_THREAD=main; Nest loads the model at init and frees it at close, leaving no handle', async () => {
       const immediates = () => process.getActiveResourcesInfo().filter((r) => r === 'Immediate' || r === 'Timeout').length;
       const before = immediates();
       const moduleRef = await Test.createTestingModule({
-        providers: [{ provide: AUDIO_PROCESSOR, useFactory: () => createDefaultAudioProcessor() }],
+        providers: [{ provide: AUDIO_PROCESSOR, useFactory: () => createDefaultAudioProcessor('main') }],
       }).compile();
       const app = moduleRef.createNestApplication();
       await app.init();

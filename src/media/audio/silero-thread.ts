@@ -8,3 +8,12 @@ export type SileroThread = (typeof SILERO_THREADS)[number];
 export function isSileroThread(value: unknown): value is SileroThread {
   return (SILERO_THREADS as readonly unknown[]).includes(value);
 }
+
+/**
+ * Where the media module's default audio processor runs (`VAD_THREAD`): `analysis` = all of it in a thread of its own
+ * (`ThreadedAudioProcessor`); `worker` = Silero alone in a thread of its own; `main` = all on the event loop.
+ */
+export const VAD_THREADS = ['main', 'worker', 'analysis'] as const;
+
+/** One of {@link VAD_THREADS}. */
+export type VadThread = (typeof VAD_THREADS)[number];

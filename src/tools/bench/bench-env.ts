@@ -1,4 +1,4 @@
-import type { SileroThread } from '../../media/audio/silero-thread.js';
+import type { VadThread } from '../../media/audio/silero-thread.js';
 
 /** Settings shared by the orchestrator, the app under test and the load generator. */
 export const BENCH_ENV = {
@@ -41,6 +41,6 @@ export interface TargetConfig {
   readonly probe?: { readonly calls: number; readonly maxFrames: number };
   /** Keep a timeline of stalls and GC pauses (costs a 1 ms timer; only with --dump). */
   readonly trace?: boolean;
-  /** App only: where it runs Silero (`VAD_THREAD`). */
-  readonly vadThread?: SileroThread;
+  /** App only: where it runs the audio analysis (`VAD_THREAD`). */
+  readonly vadThread?: VadThread;
 }

@@ -22,7 +22,7 @@ import { Child, killAllChildren } from './ipc.js';
 import type { LoadResult, PrepareArgs } from './loadgen.js';
 import type { ProcWindow } from './proc-stats.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
-import { isSileroThread, type SileroThread } from '../../media/audio/silero-thread.js';
+import { VAD_THREADS, type VadThread } from '../../media/audio/silero-thread.js';
 import { attributeTail, describeTail, TIMELINE_KIND_NAMES, type TailAttribution } from './tail-attribution.js';
 
 export type Mode = 'pipe' | 'pipe2' | 'relay' | 'fork';
@@ -72,7 +72,7 @@ interface Options {
   /** Runs per mode; the run with the median p99 is reported, with the spread. */
   readonly repeat: number;
   /** Where the app runs Silero (`VAD_THREAD`); unset = the app's default. */
-  readonly vadThread?: SileroThread;
+  readonly vadThread?: VadThread;
 }
 
 interface ModeResult {
@@ -161,8 +161,8 @@ function parseOptions(): Options {
   const modes = values.modes!.split(',').map((m) => m.trim()).filter(Boolean) as Mode[];
   for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m} (modes: ${MODES.join(', ')})`);
   // Unset: the app's own default (VAD_THREAD's), which is what the bench should measure.
-  const vadThread = values['vad-thread'];
-  if (vadThread !== undefined && !isSileroThread(vadThread)) throw new Error('--vad-thread must be main or worker');
+  const vadThread = values['vad-thread'] as VadThread | undefined;
+  if (vadThread !== undefined && !VAD_THREADS.includes(vadThread)) throw new Error(`--vad-thread must be one of ${VAD_THREADS.join(', ')}`);
   return {
     calls: Math.round(int('calls', values.calls, 1)),
     seconds: int('seconds', values.seconds, 1),
@@ -433,6 +433,8 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
     const skippedPct = modelSkippedPct(tw) ?? 0;
     const vadBehind = skippedPct > MODEL_SKIP_BUDGET_PCT ? `VAD behind: ${skippedPct.toFixed(1)} % of model windows skipped` : undefined;
     if (vadBehind) failures.push(vadBehind);
+    const moved = streamsMoved(tw);
+    if (moved > 0) failures.push(`analysis thread starved: ${moved} streams moved to the event loop`);
     if (load.connected < calls) failures.push(`${calls - load.connected} not connected`);
     const warnings: string[] = [];
     if ((lgw.cpuMs / lgw.wallMs) * 100 > 90 || sendLagP99 > P99_BUDGET_MS) warnings.push('load generator saturated');
@@ -575,6 +577,7 @@ function details(r: ModeResult): string {
         largestBatch: number;
         skipped: number;
         modelWindows: number;
+        streamsMoved?: number;
         runMs: { p50: number; p99: number; max: number; totalMs: number; windows: number };
       };
     }
@@ -587,7 +590,8 @@ function details(r: ModeResult): string {
             ? `each run blocks the loop p50 ${f(audio.runMs.p50)} / p99 ${f(audio.runMs.p99)} / max ${f(audio.runMs.max)} ms ` +
               `(${f(audio.runMs.totalMs / r.windowS / 10, 1)} % of a core, ${f((audio.runMs.totalMs * 1000) / Math.max(1, audio.runMs.windows), 0)} µs per window); `
             : 'in a worker thread (off the event loop: see "other threads" below); ') +
-          `windows skipped because the model was behind: ${audio.skipped} (${f(modelSkippedPct(t) ?? 0, 1)} %)`
+          `windows skipped because the model was behind: ${audio.skipped} (${f(modelSkippedPct(t) ?? 0, 1)} %)` +
+          (audio.streamsMoved ? `; streams moved from the starved analysis thread to the event loop: ${audio.streamsMoved}` : '')
         : ''),
   );
   lines.push(
@@ -629,6 +633,11 @@ function modelSkippedPct(w: ProcWindow): number | undefined {
   const a = (w as ProcWindow & { audio?: { windows: number; skipped: number } }).audio;
   if (!a || a.windows + a.skipped === 0) return undefined;
   return (a.skipped / (a.windows + a.skipped)) * 100;
+}
+
+/** Streams the analysis thread (`VAD_THREAD=analysis`) was too starved to keep, over the window. */
+function streamsMoved(w: ProcWindow): number {
+  return (w as ProcWindow & { audio?: { streamsMoved?: number } }).audio?.streamsMoved ?? 0;
 }
 
 /** The middle of a sorted list; with an even count, the lower of the two middle values. */

@@ -8,8 +8,9 @@ import { createRequire } from 'node:module';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../app.factory.js';
-import { AUDIO_PROCESSOR } from '../../media/audio/audio-processor.interface.js';
-import type { SileroAudioProcessor } from '../../media/audio/silero-audio.processor.js';
+import { AUDIO_PROCESSOR, type AudioProcessor } from '../../media/audio/audio-processor.interface.js';
+import { SileroAudioProcessor } from '../../media/audio/silero-audio.processor.js';
+import { ThreadedAudioProcessor } from '../../media/audio/threaded-audio.processor.js';
 import { MediaSession } from '../../media/session/media-session.js';
 import type { TwilioInboundFrame } from '../../protocol/twilio-media.js';
 import { BENCH_ENV, type TargetConfig } from './bench-env.js';
@@ -135,17 +136,22 @@ try {
   // (AsyncLocalStorage), which on Node 20 installs async hooks for the rest of the process's life. A deployed app
   // always runs with them; without this request the bench would measure an app that never does.
   await (await fetch(`http://127.0.0.1:${port}/health/live`)).arrayBuffer();
-  // Silero batcher counters (the default processor), as deltas over the window.
-  const processor = app.get<SileroAudioProcessor>(AUDIO_PROCESSOR, { strict: false });
-  const streams = (processor as unknown as { streams?: Set<{ stats: { modelWindows: number; gatedWindows: number; modelSkippedWindows?: number } }> })?.streams;
+  // Silero batcher counters (the default processor's, or its analysis thread's), as deltas over the window.
+  const processor = app.get<AudioProcessor>(AUDIO_PROCESSOR, { strict: false });
   const batch = () => {
+    if (processor instanceof ThreadedAudioProcessor) {
+      const t = processor.analysisStats;
+      return { runs: t.runs, windows: t.windows, largestBatch: t.largestBatch, skipped: t.skipped, model: t.modelWindows, moved: processor.fallbackStats.streamsMoved };
+    }
+    if (!(processor instanceof SileroAudioProcessor)) return { runs: 0, windows: 0, largestBatch: 0, skipped: 0, model: 0, moved: 0 };
+    const streams = (processor as unknown as { streams: Set<{ stats: { modelWindows: number; modelSkippedWindows?: number } }> }).streams;
     let skipped = 0;
     let model = 0;
-    for (const st of streams ?? []) {
+    for (const st of streams) {
       skipped += st.stats.modelSkippedWindows ?? 0;
       model += st.stats.modelWindows;
     }
-    return { ...(processor?.batchStats ?? { runs: 0, windows: 0, largestBatch: 0 }), skipped, model };
+    return { ...processor.batchStats, skipped, model, moved: 0 };
   };
   let batch0 = batch();
   serve({
@@ -167,6 +173,7 @@ try {
           largestBatch: b.largestBatch,
           skipped: b.skipped - batch0.skipped,
           modelWindows: b.model - batch0.model,
+          streamsMoved: b.moved - batch0.moved,
           runMs: { p50: r.p50, p99: r.p99, max: r.max, totalMs: r.mean * r.count, windows: modelRunWindows },
         },
       };

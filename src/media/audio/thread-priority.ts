@@ -1,0 +1,30 @@
+import { execFileSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+
+/**
+ * The CPU priority a helper thread got: `idle` = Linux `SCHED_IDLE` (it runs only when no other thread of its CPU
+ * group wants the core), `nice` = nice 19 (`chrt`, from util-linux, was missing), `normal` = unchanged (not Linux, or
+ * neither was allowed). Lowering is one way: without CAP_SYS_NICE the thread cannot be raised again.
+ */
+export type ThreadPriority = 'idle' | 'nice' | 'normal';
+
+/**
+ * Puts the calling thread (a worker's own thread) at the lowest CPU priority there is, so that it never preempts the
+ * event loop. Call it once the thread's setup is done: a starved thread would not even finish that.
+ */
+export function lowerThreadPriority(): ThreadPriority {
+  if (process.platform !== 'linux') return 'normal';
+  try {
+    const tid = readlinkSync('/proc/thread-self').split('/').pop()!;
+    try {
+      execFileSync('chrt', ['--idle', '--pid', '0', tid], { stdio: 'ignore', timeout: 2000 });
+      return 'idle';
+    } catch {
+      setPriority(Number(tid), 19);
+      return 'nice';
+    }
+  } catch {
+    return 'normal';
+  }
+}

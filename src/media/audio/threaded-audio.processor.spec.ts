@@ -1,0 +1,161 @@
+import type { MediaTrack } from '../../protocol/twilio-media.js';
+import { Test } from '@nestjs/testing';
+import { AUDIO_PROCESSOR, type AudioEvent, type AudioFrame, type AudioProcessor, type AudioStream } from './audio-processor.interface.js';
+import { createDefaultAudioProcessor } from './default-audio-processor.js';
+import { clipFrames } from './testing/clip-frames.js';
+import { labelledClip } from './testing/labelled-clip.js';
+import { ThreadedAudioProcessor } from './threaded-audio.processor.js';
+
+const stalled = new URL('./testing/stalled-analysis-thread.mjs', import.meta.url);
+const dying = new URL('./testing/dying-analysis-thread.mjs', import.meta.url);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Plays frames at ten times real pace (one 20 ms frame each 2 ms), as a live stream would deliver them, only faster,
+ * then ends the stream at the end of the audio.
+ */
+async function play(processor: ThreadedAudioProcessor, frames: readonly AudioFrame[], tracks: readonly MediaTrack[] = ['inbound']) {
+  const events: AudioEvent[] = [];
+  const stream = processor.open({ tracks, onEvent: (e) => events.push(e) });
+  let endMs = 0;
+  for (const frame of frames) {
+    stream.push(frame);
+    endMs = Math.max(endMs, frame.timestamp + frame.payload.byteLength / 8);
+    await sleep(2);
+  }
+  await stream.end(endMs);
+  stream.close();
+  return { events, stream };
+}
+
+describe(ThreadedAudioProcessor.name, () => {
+  describe('with the analysis thread (the built worker from dist/)', () => {
+    let processor: ThreadedAudioProcessor;
+    beforeAll(async () => {
+      processor = new ThreadedAudioProcessor();
+      await processor.onModuleInit();
+    });
+    afterAll(async () => {
+      await processor.onApplicationShutdown();
+    });
+
+    it.each(['s1_clean', 's1_pink_snr10', 's2_white_snr10'])(
+      '%s: one turn, dated within 60 ms of the labelled onset and detected within 160 ms of it, as on the event loop',
+      async (name) => {
+        const clip = labelledClip(name);
+        const { events, stream } = await play(processor, clipFrames(clip.samples));
+        expect(events.map((e) => e.type)).toEqual(['speech.started', 'speech.stopped']);
+        const [start] = events as [AudioEvent];
+        expect(Math.abs(start.at - clip.onsetMs)).toBeLessThanOrEqual(60);
+        expect(start.detectedAt - clip.onsetMs).toBeLessThanOrEqual(160);
+        // The thread's counters come back when the stream ends.
+        expect(stream.stats.framesIn).toBe(Math.ceil(clip.samples.length / 160));
+        expect(stream.stats.modelWindows).toBeGreaterThan(0);
+        expect(processor.fallbackStats).toEqual({ starvations: 0, streamsMoved: 0, starving: false });
+      },
+    );
+
+    it('only_white: no turn; dtmf_0: heard as "0", never as speech', async () => {
+      expect((await play(processor, clipFrames(labelledClip('only_white').samples))).events).toEqual([]);
+      const { events } = await play(processor, clipFrames(labelledClip('dtmf_0').samples));
+      expect(events.map((e) => (e.type === 'dtmf' ? e.digit : e.type))).toEqual(['0']);
+    });
+
+    it('keeps streams apart: two calls at once each get their own events', async () => {
+      const speech = clipFrames(labelledClip('s1_clean').samples);
+      const noise = clipFrames(labelledClip('only_pink').samples);
+      const [a, b] = await Promise.all([play(processor, speech), play(processor, noise)]);
+      expect(a.events.map((e) => e.type)).toEqual(['speech.started', 'speech.stopped']);
+      expect(b.events).toEqual([]);
+    });
+
+    it('a closed stream gets no more events, and its frames go nowhere', async () => {
+      const events: AudioEvent[] = [];
+      const stream = processor.open({ tracks: ['inbound'], onEvent: (e) => events.push(e) });
+      for (const f of clipFrames(labelledClip('s1_clean').samples)) stream.push(f);
+      stream.close();
+      await sleep(200);
+      expect(events).toEqual([]);
+      await expect(stream.end(5000)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('when the thread is starved or dies', () => {
+    it('moves open streams to the event loop: the open turn is closed at the last frame, analysis goes on there', async () => {
+      const processor = new ThreadedAudioProcessor({ workerFile: stalled, starvedAfterMs: 60 });
+      await processor.onModuleInit();
+      try {
+        // One second of silence (mu-law 0xff), then the clip: the stream moves during the silence.
+        const clip = labelledClip('s1_clean');
+        const samples = new Uint8Array(8000 + clip.samples.length).fill(0xff);
+        samples.set(clip.samples, 8000);
+        const onsetMs = 1000 + clip.onsetMs;
+        const frames = clipFrames(samples);
+        const events: AudioEvent[] = [];
+        const stream = processor.open({ tracks: ['inbound'], onEvent: (e) => events.push(e) });
+        const lead = frames.slice(0, 50);
+        for (const f of lead) {
+          stream.push(f);
+          await sleep(5);
+        }
+        expect(processor.fallbackStats).toMatchObject({ starvations: 1, streamsMoved: 1, starving: true });
+        expect(events[0]).toMatchObject({ type: 'speech.started', at: 0 });
+        expect(events[1]).toMatchObject({ type: 'speech.stopped' });
+        expect(events[1]!.at).toBeLessThanOrEqual(lead.at(-1)!.timestamp + 20);
+        // New streams open on the event loop while the thread is starved.
+        const other = processor.open({ tracks: ['inbound'], onEvent: () => undefined });
+        for (const f of frames.slice(lead.length)) {
+          stream.push(f);
+          await sleep(1);
+        }
+        await stream.end(1000 + clip.durationMs);
+        other.close();
+        const turn = events.slice(2);
+        expect(turn.map((e) => e.type)).toEqual(['speech.started', 'speech.stopped']);
+        expect(Math.abs(turn[0]!.at - onsetMs)).toBeLessThanOrEqual(60);
+        expect(stream.stats.framesIn).toBe(frames.length);
+        expect(processor.fallbackStats.streamsMoved).toBe(1);
+      } finally {
+        await processor.onApplicationShutdown();
+      }
+    });
+
+    it('moves every stream to the event loop for good when the thread dies', async () => {
+      const processor = new ThreadedAudioProcessor({ workerFile: dying });
+      await processor.onModuleInit();
+      try {
+        const clip = labelledClip('s1_clean');
+        const { events } = await play(processor, clipFrames(clip.samples));
+        expect(events.map((e) => e.type)).toEqual(['speech.started', 'speech.stopped']);
+        expect(processor.fallbackStats).toMatchObject({ streamsMoved: 1, starving: true });
+        const later = await play(processor, clipFrames(clip.samples));
+        expect(later.events.map((e) => e.type)).toEqual(['speech.started', 'speech.stopped']);
+      } finally {
+        await processor.onApplicationShutdown();
+      }
+    });
+  });
+
+  it('is what the media module gets by default; Nest starts the thread at init and stops it at close, leaving no handle', async () => {
+    const handles = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate' || r === 'MessagePort').length;
+    const before = handles();
+    const moduleRef = await Test.createTestingModule({
+      providers: [{ provide: AUDIO_PROCESSOR, useFactory: () => createDefaultAudioProcessor() }],
+    }).compile();
+    const app = moduleRef.createNestApplication();
+    await app.init();
+    const processor = app.get<AudioProcessor>(AUDIO_PROCESSOR);
+    expect(processor).toBeInstanceOf(ThreadedAudioProcessor);
+    const stream: AudioStream = processor.open({ tracks: ['inbound'], onEvent: () => undefined });
+    for (const f of clipFrames(labelledClip('s1_clean').samples).slice(0, 50)) stream.push(f);
+    await app.close();
+    expect(handles()).toBe(before);
+    expect(() => processor.open({ tracks: ['inbound'], onEvent: () => undefined })).toThrow('shut down');
+  });
+
+  it('rejects nonsense options at construction', () => {
+    expect(() => new ThreadedAudioProcessor({ flushIntervalMs: 0 })).toThrow('flushIntervalMs');
+    expect(() => new ThreadedAudioProcessor({ flushIntervalMs: 20, starvedAfterMs: 10 })).toThrow('starvedAfterMs');
+    expect(() => new ThreadedAudioProcessor({ maxBatch: 0 })).toThrow('maxBatch');
+  });
+});

@@ -1,0 +1,369 @@
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Worker } from 'node:worker_threads';
+import type { MediaTrack } from '../../protocol/twilio-media.js';
+import type { AudioEvent, AudioFrame, AudioProcessor, AudioStream, AudioStreamOptions, AudioStreamStats } from './audio-processor.interface.js';
+import { resolveAudioProcessorOptions, type SileroAudioProcessorOptions } from './audio-processor.options.js';
+import {
+  FrameBatchWriter,
+  readFrameBatch,
+  type AnalysisTotals,
+  type AnalysisWorkerData,
+  type FromAnalysisThread,
+  type ToAnalysisThread,
+} from './analysis-thread.protocol.js';
+import { SileroAudioProcessor } from './silero-audio.processor.js';
+import type { ThreadPriority } from './thread-priority.js';
+
+/** Options of {@link ThreadedAudioProcessor}: the default processor's, plus the thread's own. */
+export interface ThreadedAudioProcessorOptions extends Omit<SileroAudioProcessorOptions, 'modelThread'> {
+  /** Frames cross to the analysis thread at least this often (ms); it adds up to this to detection delay. Default 10. */
+  readonly flushIntervalMs?: number;
+  /**
+   * Frames the thread has not taken after this long (ms) mean it is starved: every open stream moves to the event
+   * loop, and so do new ones until the thread catches up. Default 250.
+   */
+  readonly starvedAfterMs?: number;
+  /** The thread's entry file. Default: `analysis-thread.worker.js` beside this file (tests give a stand-in). */
+  readonly workerFile?: URL;
+}
+
+
+/**
+ * The default analysis (`SileroAudioProcessor`: energy gate, DTMF, reorder buffer, turns, and Silero) in a worker
+ * thread of its own, whole. The event loop only copies each frame's payload into a batch that crosses every 10 ms
+ * (one transferred buffer), so a relay's event loop does little more than parse and forward; events come back by
+ * message, a few ms later than on the event loop, well inside barge-in's 200 ms.
+ *
+ * The thread runs at idle priority, like the model's worker: at normal priority it preempted the event loop, which
+ * then waited for a core twice as long (bench README). The price is starvation when the app's other threads fill
+ * every core. So a batch the thread leaves untaken for `starvedAfterMs` moves every open stream to the event loop
+ * (a {@link SileroAudioProcessor} with the model on the event loop, loaded at boot): a track that was in a turn gets
+ * its `speech.stopped` at the last frame pushed, and analysis starts afresh there. New streams open on the event loop
+ * too until the thread has taken everything sent to it. If the thread dies, the same happens for good.
+ */
+export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ThreadedAudioProcessor.name);
+  private readonly workerData: AnalysisWorkerData;
+  private readonly flushIntervalMs: number;
+  private readonly starvedAfterMs: number;
+  private readonly workerFile: URL;
+  private readonly local: SileroAudioProcessor;
+  private worker: Worker | undefined;
+  private ready: Promise<void> | undefined;
+  private dead: Error | undefined;
+  private shutDown = false;
+  private threadPriority: ThreadPriority = 'normal';
+  private readonly streams = new Map<number, ThreadedAudioStream>();
+  private nextId = 1;
+  private batch = new FrameBatchWriter();
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** Batches sent and taken; when each untaken one was sent (`performance.now()`), oldest first. */
+  private batchesSent = 0;
+  private batchesTaken = 0;
+  private readonly sentAt: number[] = [];
+  private starving = false;
+  private starvations = 0;
+  private streamsMoved = 0;
+  private totals: AnalysisTotals = { runs: 0, windows: 0, largestBatch: 0, modelWindows: 0, skipped: 0 };
+
+  constructor(options: ThreadedAudioProcessorOptions = {}) {
+    const { onError, flushIntervalMs, starvedAfterMs, workerFile, ...rest } = options;
+    // Validated here, so that a bad option fails the boot on this thread, with its message.
+    resolveAudioProcessorOptions({ ...rest, modelThread: 'main' });
+    this.workerData = rest;
+    this.flushIntervalMs = flushIntervalMs ?? 10;
+    this.starvedAfterMs = starvedAfterMs ?? 250;
+    if (!(this.flushIntervalMs > 0 && this.flushIntervalMs <= 100)) throw new Error('ThreadedAudioProcessor: flushIntervalMs must be in (0, 100]');
+    if (!(this.starvedAfterMs > this.flushIntervalMs)) throw new Error('ThreadedAudioProcessor: starvedAfterMs must exceed flushIntervalMs');
+    this.workerFile = workerFile ?? defaultWorkerFile();
+    this.local = new SileroAudioProcessor({ ...rest, modelThread: 'main', onError });
+  }
+
+  /** Starts the thread and loads the model in it and on the event loop (rejects if either cannot). */
+  async warmUp(): Promise<void> {
+    this.ready ??= Promise.all([this.start(), this.local.warmUp()]).then(() => undefined);
+    await this.ready;
+  }
+
+  /** Nest: start at boot; a model that cannot load fails the boot rather than the first call. */
+  async onModuleInit(): Promise<void> {
+    await this.warmUp();
+  }
+
+  /** Nest: the last shutdown hook (sessions end their streams before it): stops the thread, frees both models. */
+  async onApplicationShutdown(): Promise<void> {
+    this.shutDown = true;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const stream of [...this.streams.values()]) stream.close();
+    this.streams.clear();
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+    await this.local.onApplicationShutdown();
+  }
+
+  /** The thread's CPU priority. */
+  get priority(): ThreadPriority {
+    return this.threadPriority;
+  }
+
+  /** Counters: times the thread was found starved, and streams moved to the event loop. */
+  get fallbackStats(): { starvations: number; streamsMoved: number; starving: boolean } {
+    return { starvations: this.starvations, streamsMoved: this.streamsMoved, starving: this.starving || !!this.dead };
+  }
+
+  /** The analysis thread's model counters, as of its last report (twice a second). */
+  get analysisStats(): Readonly<AnalysisTotals> {
+    return this.totals;
+  }
+
+  open(options: AudioStreamOptions): AudioStream {
+    if (this.shutDown) throw new Error('ThreadedAudioProcessor: shut down');
+    if (!this.worker && !this.dead) throw new Error('ThreadedAudioProcessor: not started (call warmUp, or let Nest call onModuleInit)');
+    const id = this.nextId++;
+    const stream = new ThreadedAudioStream(id, options, this);
+    if (this.starving || this.dead) {
+      stream.moveTo(this.local);
+    } else {
+      this.streams.set(id, stream);
+      this.send({ type: 'open', id, tracks: options.tracks });
+    }
+    return stream;
+  }
+
+  /** @internal */
+  pushFrame(id: number, frame: AudioFrame): void {
+    this.batch.append(id, frame.sequenceNumber, frame.track, frame.timestamp, frame.payload);
+    this.flushTimer ??= setTimeout(this.flush, this.flushIntervalMs);
+  }
+
+  /** @internal Posts a control message, after the frames pushed before it. */
+  send(m: ToAnalysisThread): void {
+    if (!this.worker || this.dead) return;
+    this.flush();
+    this.worker.postMessage(m);
+  }
+
+  /** @internal */
+  forget(id: number): void {
+    this.streams.delete(id);
+  }
+
+  private readonly flush = (): void => {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.batch.length === 0 || !this.worker || this.dead) return;
+    const now = performance.now();
+    if (this.sentAt.length > 0 && now - this.sentAt[0]! > this.starvedAfterMs) return this.starve(now - this.sentAt[0]!);
+    const { buffer, length } = this.batch.take();
+    this.worker.postMessage({ type: 'frames', buffer, length } satisfies ToAnalysisThread, [buffer]);
+    this.batchesSent += 1;
+    this.sentAt.push(now);
+  };
+
+  private taken(batches: number): void {
+    while (this.batchesTaken < batches) {
+      this.batchesTaken += 1;
+      this.sentAt.shift();
+    }
+    if (this.starving && this.batchesTaken === this.batchesSent) {
+      this.starving = false;
+      this.logger.log('audio analysis thread caught up: new streams are analysed there again');
+    }
+  }
+
+  /** The thread has left frames untaken too long: every open stream goes on on the event loop. */
+  private starve(lagMs: number): void {
+    this.starving = true;
+    this.starvations += 1;
+    const moving = [...this.streams.values()];
+    this.logger.warn(
+      `audio analysis thread starved (frames untaken for ${Math.round(lagMs)} ms): ${moving.length} streams go on on the event loop`,
+    );
+    this.moveAll(moving);
+  }
+
+  private moveAll(streams: ThreadedAudioStream[]): void {
+    // Frames still in the batch would reach the thread after the streams' `close`: they go with the streams.
+    const pending = this.batch.length > 0 ? this.batch.take() : undefined;
+    for (const stream of streams) {
+      this.streams.delete(stream.id);
+      if (stream.moveTo(this.local)) this.streamsMoved += 1;
+      this.worker?.postMessage({ type: 'close', id: stream.id } satisfies ToAnalysisThread);
+    }
+    if (pending) {
+      const moved = new Map(streams.map((s) => [s.id, s]));
+      readBatchInto(pending.buffer, pending.length, moved);
+    }
+  }
+
+  private start(): Promise<void> {
+    const worker = new Worker(this.workerFile, { workerData: this.workerData });
+    this.worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      worker.on('message', (m: FromAnalysisThread) => {
+        switch (m.type) {
+          case 'ready':
+            started = true;
+            this.threadPriority = m.priority;
+            // A started thread waits for messages: it must not keep the process alive by itself.
+            worker.unref();
+            resolve();
+            return;
+          case 'progress':
+            this.taken(m.batches);
+            for (const [id, event] of m.events) this.streams.get(id)?.deliver(event);
+            return;
+          case 'ended':
+            this.streams.get(m.id)?.ended(m.stats);
+            return;
+          case 'totals':
+            this.totals = m.totals;
+            return;
+          case 'error':
+            if (!started) reject(new Error(m.message));
+            else this.logger.error(m.message);
+            return;
+        }
+      });
+      worker.on('error', (e) => {
+        if (!started) reject(e);
+        this.die(e);
+      });
+      worker.on('exit', (code) => {
+        if (!started) reject(new Error(`audio analysis thread exited (${code}) before it was ready`));
+        this.die(new Error(`audio analysis thread exited (${code})`));
+      });
+    });
+  }
+
+  private die(error: Error): void {
+    if (this.dead || this.shutDown) return;
+    this.dead = error;
+    this.logger.error(`${error.message}: streams go on on the event loop`);
+    this.worker = undefined;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.moveAll([...this.streams.values()]);
+  }
+}
+
+/** Feeds a batch's frames to the streams they belong to (frames that never crossed, when streams move). */
+function readBatchInto(buffer: ArrayBuffer, length: number, streams: ReadonlyMap<number, ThreadedAudioStream>): void {
+  readFrameBatch(buffer, length, (id, sequenceNumber, track, timestamp, payload) =>
+    streams.get(id)?.push({ sequenceNumber, track, timestamp, payload }, false),
+  );
+}
+
+/**
+ * The thread's entry file. Under Jest the sources are TypeScript, which a worker cannot load: the built copy in
+ * `dist/` is used (`npm test` builds first).
+ */
+function defaultWorkerFile(): URL {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return new URL(here.replace('/src/', '/dist/').replace(/[^/]+\.ts$/, 'analysis-thread.worker.js'));
+  return new URL('./analysis-thread.worker.js', here);
+}
+
+/** The event loop's side of one stream: frames go into the processor's batch, or to a local stream once moved. */
+class ThreadedAudioStream implements AudioStream {
+  private counters: AudioStreamStats = { framesIn: 0, framesReordered: 0, framesLate: 0, framesDuplicate: 0, framesMissing: 0, modelWindows: 0, gatedWindows: 0 };
+  private state: 'open' | 'ending' | 'closed' = 'open';
+  private onEnded: (() => void) | undefined;
+  private local: AudioStream | undefined;
+  /** Tracks in a turn, by the events delivered so far: they get their `speech.stopped` if the stream moves. */
+  private readonly speaking = new Set<MediaTrack>();
+  private lastMs = 0;
+
+  constructor(
+    readonly id: number,
+    private readonly options: AudioStreamOptions,
+    private readonly processor: ThreadedAudioProcessor,
+  ) {}
+
+  get stats(): Readonly<AudioStreamStats> {
+    if (!this.local) return this.counters;
+    const l = this.local.stats;
+    return { ...l, framesIn: this.counters.framesIn };
+  }
+
+  push(frame: AudioFrame, count = true): void {
+    if (this.state !== 'open') return;
+    if (count) this.counters.framesIn += 1;
+    const end = frame.timestamp + frame.payload.byteLength / 8;
+    if (end > this.lastMs) this.lastMs = end;
+    if (this.local) this.local.push(frame);
+    else this.processor.pushFrame(this.id, frame);
+  }
+
+  end(atMs: number): Promise<void> {
+    if (this.state !== 'open') return Promise.resolve();
+    this.state = 'ending';
+    if (this.local) return this.endLocal(atMs);
+    return new Promise<void>((resolve) => {
+      this.onEnded = resolve;
+      this.processor.send({ type: 'end', id: this.id, atMs });
+    });
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    if (!this.local && this.state === 'open') this.processor.send({ type: 'close', id: this.id });
+    this.local?.close();
+    this.detach();
+  }
+
+  /**
+   * Goes on on `processor` (on the event loop): closes the turns the thread had open at the last frame pushed.
+   * A stream that was ending is settled here. Returns false if there was nothing left to move.
+   */
+  moveTo(processor: AudioProcessor): boolean {
+    if (this.state === 'closed' || this.local) return false;
+    for (const track of this.speaking) this.deliver({ type: 'speech.stopped', track, at: this.lastMs, detectedAt: this.lastMs });
+    this.speaking.clear();
+    if (this.state === 'ending') {
+      this.detach();
+      return true;
+    }
+    this.local = processor.open({ tracks: this.options.tracks, onEvent: (e) => this.deliver(e) });
+    return true;
+  }
+
+  /** @internal */
+  deliver(event: AudioEvent): void {
+    if (this.state === 'closed') return;
+    if (!this.local) {
+      if (event.type === 'speech.started') this.speaking.add(event.track);
+      else if (event.type === 'speech.stopped') this.speaking.delete(event.track);
+    }
+    try {
+      this.options.onEvent(event);
+    } catch {
+      // The contract says onEvent must not throw; one that does must not stop the other streams' events.
+    }
+  }
+
+  /** @internal The thread finished the stream: its final counters. */
+  ended(stats: AudioStreamStats): void {
+    this.counters = { ...stats, framesIn: this.counters.framesIn };
+    this.detach();
+  }
+
+  private async endLocal(atMs: number): Promise<void> {
+    try {
+      await this.local!.end(atMs);
+    } finally {
+      this.detach();
+    }
+  }
+
+  private detach(): void {
+    this.state = 'closed';
+    this.processor.forget(this.id);
+    const done = this.onEnded;
+    this.onEnded = undefined;
+    done?.();
+  }
+}
