@@ -100,6 +100,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly vadStreamsMoved = new Counter({
+    name: 'callbridge_vad_streams_moved_total',
+    help: 'Ended media streams analysed on the event loop, from their start or from mid-call, because the analysis thread was starved or dead (VAD_THREAD=analysis)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'callbridge_' });
   }

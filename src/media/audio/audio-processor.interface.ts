@@ -53,6 +53,8 @@ export interface AudioStreamStats {
   framesInvalid?: number;
   /** Windows that should have gone to the model but found its queue full (counted, settled by the first stage). */
   modelSkippedWindows?: number;
+  /** 1 if the stream was analysed on the event loop, from its start or from mid-call, because its analysis thread was starved or dead. */
+  movedToEventLoop?: number;
 }
 
 /** Options for one stream's analysis. */

@@ -51,6 +51,7 @@ describe(ThreadedAudioProcessor.name, () => {
         // The thread's counters come back when the stream ends.
         expect(stream.stats.framesIn).toBe(Math.ceil(clip.samples.length / 160));
         expect(stream.stats.modelWindows).toBeGreaterThan(0);
+        expect(stream.stats.movedToEventLoop).toBeUndefined();
         expect(processor.fallbackStats).toEqual({ starvations: 0, streamsMoved: 0, starving: false });
       },
     );
@@ -114,6 +115,7 @@ describe(ThreadedAudioProcessor.name, () => {
         expect(turn.map((e) => e.type)).toEqual(['speech.started', 'speech.stopped']);
         expect(Math.abs(turn[0]!.at - onsetMs)).toBeLessThanOrEqual(60);
         expect(stream.stats.framesIn).toBe(frames.length);
+        expect(stream.stats.movedToEventLoop).toBe(1);
         expect(processor.fallbackStats.streamsMoved).toBe(1);
       } finally {
         await processor.onApplicationShutdown();

@@ -273,6 +273,7 @@ class ThreadedAudioStream implements AudioStream {
   private state: 'open' | 'ending' | 'closed' = 'open';
   private onEnded: (() => void) | undefined;
   private local: AudioStream | undefined;
+  private moved = false;
   /** Tracks in a turn, by the events delivered so far: they get their `speech.stopped` if the stream moves. */
   private readonly speaking = new Set<MediaTrack>();
   private lastMs = 0;
@@ -283,10 +284,13 @@ class ThreadedAudioStream implements AudioStream {
     private readonly processor: ThreadedAudioProcessor,
   ) {}
 
+  /**
+   * The thread's counters once the stream has ended there (until then, `framesIn` alone). After a move: the event
+   * loop's counters from the move on, `framesIn` of the whole stream, and `movedToEventLoop: 1`.
+   */
   get stats(): Readonly<AudioStreamStats> {
-    if (!this.local) return this.counters;
-    const l = this.local.stats;
-    return { ...l, framesIn: this.counters.framesIn };
+    if (!this.moved) return this.counters;
+    return { ...(this.local?.stats ?? this.counters), framesIn: this.counters.framesIn, movedToEventLoop: 1 };
   }
 
   push(frame: AudioFrame, count = true): void {
@@ -321,6 +325,7 @@ class ThreadedAudioStream implements AudioStream {
    */
   moveTo(processor: AudioProcessor): boolean {
     if (this.state === 'closed' || this.local) return false;
+    this.moved = true;
     for (const track of this.speaking) this.deliver({ type: 'speech.stopped', track, at: this.lastMs, detectedAt: this.lastMs });
     this.speaking.clear();
     if (this.state === 'ending') {

@@ -137,6 +137,7 @@ export abstract class MediaSession {
     if (stats.modelWindows) m.vadWindows.inc({ judged_by: 'model' }, stats.modelWindows);
     if (stats.gatedWindows) m.vadWindows.inc({ judged_by: 'first_stage' }, stats.gatedWindows);
     if (stats.modelSkippedWindows) m.vadModelSkipped.inc(stats.modelSkippedWindows);
+    if (stats.movedToEventLoop) m.vadStreamsMoved.inc(stats.movedToEventLoop);
   }
 
   protected log(level: 'log' | 'warn' | 'error' | 'debug', fields: Record<string, unknown>): void {
