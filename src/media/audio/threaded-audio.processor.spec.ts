@@ -8,6 +8,7 @@ import { ThreadedAudioProcessor } from './threaded-audio.processor.js';
 
 const stalled = new URL('./testing/stalled-analysis-thread.mjs', import.meta.url);
 const dying = new URL('./testing/dying-analysis-thread.mjs', import.meta.url);
+const hiccup = new URL('./testing/hiccup-analysis-thread.mjs', import.meta.url);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -52,7 +53,7 @@ describe(ThreadedAudioProcessor.name, () => {
         expect(stream.stats.framesIn).toBe(Math.ceil(clip.samples.length / 160));
         expect(stream.stats.modelWindows).toBeGreaterThan(0);
         expect(stream.stats.movedToEventLoop).toBeUndefined();
-        expect(processor.fallbackStats).toEqual({ starvations: 0, streamsMoved: 0, starving: false });
+        expect(processor.fallbackStats).toEqual({ starvations: 0, streamsMoved: 0, streamsBack: 0, starving: false });
       },
     );
 
@@ -117,6 +118,35 @@ describe(ThreadedAudioProcessor.name, () => {
         expect(stream.stats.framesIn).toBe(frames.length);
         expect(stream.stats.movedToEventLoop).toBe(1);
         expect(processor.fallbackStats.streamsMoved).toBe(1);
+      } finally {
+        await processor.onApplicationShutdown();
+      }
+    });
+
+    it('moves streams back to the thread, between turns, once it has kept up for 2 s after a starved spell', async () => {
+      const processor = new ThreadedAudioProcessor({ workerFile: hiccup, starvedAfterMs: 100 });
+      await processor.onModuleInit();
+      try {
+        const silence = new Uint8Array(160).fill(0xff);
+        const stream = processor.open({ tracks: ['inbound'], onEvent: () => undefined });
+        let seq = 2;
+        const pushFor = async (ms: number) => {
+          const until = performance.now() + ms;
+          while (performance.now() < until) {
+            stream.push({ sequenceNumber: seq, track: 'inbound', timestamp: (seq - 2) * 20, payload: silence });
+            seq += 1;
+            await sleep(5);
+          }
+        };
+        await pushFor(600);
+        expect(processor.fallbackStats).toMatchObject({ starvations: 1, streamsMoved: 1, streamsBack: 0 });
+        await pushFor(1000);
+        // Caught up, but not for 2 s yet.
+        expect(processor.fallbackStats).toMatchObject({ starving: false, streamsBack: 0 });
+        await pushFor(1800);
+        expect(processor.fallbackStats).toEqual({ starvations: 1, streamsMoved: 1, streamsBack: 1, starving: false });
+        await stream.end((seq - 2) * 20);
+        expect(stream.stats.movedToEventLoop).toBe(1);
       } finally {
         await processor.onApplicationShutdown();
       }

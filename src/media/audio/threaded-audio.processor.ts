@@ -62,6 +62,11 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
   private batchesTaken = 0;
   private readonly sentAt: number[] = [];
   private starving = false;
+  /** When the thread last caught up with everything sent to it (`performance.now()`). */
+  private caughtUpAt = 0;
+  /** Streams analysed on the event loop for now: they go back to the thread once it has kept up for a while. */
+  private readonly onLoop = new Set<ThreadedAudioStream>();
+  private streamsBack = 0;
   private starvations = 0;
   private streamsMoved = 0;
   private totals: AnalysisTotals = { runs: 0, windows: 0, largestBatch: 0, modelWindows: 0, skipped: 0 };
@@ -109,8 +114,8 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
   }
 
   /** Counters: times the thread was found starved, and streams moved to the event loop. */
-  get fallbackStats(): { starvations: number; streamsMoved: number; starving: boolean } {
-    return { starvations: this.starvations, streamsMoved: this.streamsMoved, starving: this.starving || !!this.dead };
+  get fallbackStats(): { starvations: number; streamsMoved: number; streamsBack: number; starving: boolean } {
+    return { starvations: this.starvations, streamsMoved: this.streamsMoved, streamsBack: this.streamsBack, starving: this.starving || !!this.dead };
   }
 
   /** The analysis thread's model counters, as of its last report (twice a second). */
@@ -125,6 +130,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     const stream = new ThreadedAudioStream(id, options, this);
     if (this.starving || this.dead) {
       stream.moveTo(this.local);
+      this.onLoop.add(stream);
     } else {
       this.streams.set(id, stream);
       this.send({ type: 'open', id, tracks: options.tracks });
@@ -146,8 +152,9 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
   }
 
   /** @internal */
-  forget(id: number): void {
-    this.streams.delete(id);
+  forget(stream: ThreadedAudioStream): void {
+    this.streams.delete(stream.id);
+    this.onLoop.delete(stream);
   }
 
   private readonly flush = (): void => {
@@ -169,6 +176,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     }
     if (this.starving && this.batchesTaken === this.batchesSent) {
       this.starving = false;
+      this.caughtUpAt = performance.now();
       this.logger.log('audio analysis thread caught up: new streams are analysed there again');
     }
   }
@@ -190,11 +198,29 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     for (const stream of streams) {
       this.streams.delete(stream.id);
       if (stream.moveTo(this.local)) this.streamsMoved += 1;
+      // An ending stream is settled by the move; an open one goes on on the event loop, until it can go back.
+      if (stream.onEventLoop) this.onLoop.add(stream);
       this.worker?.postMessage({ type: 'close', id: stream.id } satisfies ToAnalysisThread);
     }
     if (pending) {
       const moved = new Map(streams.map((s) => [s.id, s]));
       readBatchInto(pending.buffer, pending.length, moved);
+    }
+  }
+
+  /**
+   * Streams on the event loop go back to the thread once it has kept up for {@link MOVE_BACK_AFTER_MS} (a burst of
+   * new calls starves it briefly; that must not leave those calls on the event loop for good), each between turns,
+   * so that no turn is cut. Checked on the thread's twice-a-second report.
+   */
+  private moveBack(): void {
+    if (this.onLoop.size === 0 || this.starving || this.dead || !this.worker) return;
+    if (performance.now() - this.caughtUpAt < MOVE_BACK_AFTER_MS) return;
+    for (const stream of [...this.onLoop]) {
+      if (!stream.backToThread()) continue;
+      this.onLoop.delete(stream);
+      this.streams.set(stream.id, stream);
+      this.streamsBack += 1;
     }
   }
 
@@ -221,6 +247,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
             return;
           case 'totals':
             this.totals = m.totals;
+            this.moveBack();
             return;
           case 'error':
             if (!started) reject(new Error(m.message));
@@ -249,6 +276,9 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     this.moveAll([...this.streams.values()]);
   }
 }
+
+/** How long the thread must have kept up before streams on the event loop go back to it (ms). */
+const MOVE_BACK_AFTER_MS = 2000;
 
 /** Feeds a batch's frames to the streams they belong to (frames that never crossed, when streams move). */
 function readBatchInto(buffer: ArrayBuffer, length: number, streams: ReadonlyMap<number, ThreadedAudioStream>): void {
@@ -336,13 +366,28 @@ class ThreadedAudioStream implements AudioStream {
     return true;
   }
 
+  /** Whether the stream is open and analysed on the event loop. */
+  get onEventLoop(): boolean {
+    return this.state === 'open' && this.local !== undefined;
+  }
+
+  /**
+   * Goes back to the thread, if between turns (no track speaking): the event loop's stream is dropped and the thread
+   * starts a fresh one. Returns false (nothing done) while a turn is open or once the stream is ending.
+   */
+  backToThread(): boolean {
+    if (this.state !== 'open' || !this.local || this.speaking.size > 0) return false;
+    this.local.close();
+    this.local = undefined;
+    this.processor.send({ type: 'open', id: this.id, tracks: this.options.tracks });
+    return true;
+  }
+
   /** @internal */
   deliver(event: AudioEvent): void {
     if (this.state === 'closed') return;
-    if (!this.local) {
-      if (event.type === 'speech.started') this.speaking.add(event.track);
-      else if (event.type === 'speech.stopped') this.speaking.delete(event.track);
-    }
+    if (event.type === 'speech.started') this.speaking.add(event.track);
+    else if (event.type === 'speech.stopped') this.speaking.delete(event.track);
     try {
       this.options.onEvent(event);
     } catch {
@@ -366,7 +411,7 @@ class ThreadedAudioStream implements AudioStream {
 
   private detach(): void {
     this.state = 'closed';
-    this.processor.forget(this.id);
+    this.processor.forget(this);
     const done = this.onEnded;
     this.onEnded = undefined;
     done?.();
