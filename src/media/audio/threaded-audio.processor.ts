@@ -39,7 +39,9 @@ export interface ThreadedAudioProcessorOptions extends Omit<SileroAudioProcessor
  * every core. So a batch the thread leaves untaken for `starvedAfterMs` moves every open stream to the event loop
  * (a {@link SileroAudioProcessor} with the model on the event loop, loaded at boot): a track that was in a turn gets
  * its `speech.stopped` at the last frame pushed, and analysis starts afresh there. New streams open on the event loop
- * too until the thread has taken everything sent to it. If the thread dies, the same happens for good.
+ * too until the thread has taken everything sent to it. Once it has kept up for 1 s, each stream on the event loop
+ * goes back to it between turns (a burst of new calls starves it briefly, and must not leave those calls on the event
+ * loop for good). If the thread dies, streams move to the event loop for good.
  */
 export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ThreadedAudioProcessor.name);
@@ -113,7 +115,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     return this.threadPriority;
   }
 
-  /** Counters: times the thread was found starved, and streams moved to the event loop. */
+  /** Counters: times the thread was found starved, streams moved to the event loop, and streams moved back. */
   get fallbackStats(): { starvations: number; streamsMoved: number; streamsBack: number; starving: boolean } {
     return { starvations: this.starvations, streamsMoved: this.streamsMoved, streamsBack: this.streamsBack, starving: this.starving || !!this.dead };
   }
@@ -278,7 +280,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
 }
 
 /** How long the thread must have kept up before streams on the event loop go back to it (ms). */
-const MOVE_BACK_AFTER_MS = 2000;
+const MOVE_BACK_AFTER_MS = 1000;
 
 /** Feeds a batch's frames to the streams they belong to (frames that never crossed, when streams move). */
 function readBatchInto(buffer: ArrayBuffer, length: number, streams: ReadonlyMap<number, ThreadedAudioStream>): void {
