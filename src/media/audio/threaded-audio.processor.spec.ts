@@ -2,7 +2,7 @@ import type { MediaTrack } from '../../protocol/twilio-media.js';
 import { Test } from '@nestjs/testing';
 import { AUDIO_PROCESSOR, type AudioEvent, type AudioFrame, type AudioProcessor, type AudioStream } from './audio-processor.interface.js';
 import { createDefaultAudioProcessor } from './default-audio-processor.js';
-import { clipFrames } from './testing/clip-frames.js';
+import { clipFrames, playFrames } from './testing/clip-frames.js';
 import { labelledClip } from './testing/labelled-clip.js';
 import { ThreadedAudioProcessor } from './threaded-audio.processor.js';
 
@@ -11,22 +11,11 @@ const dying = new URL('./testing/dying-analysis-thread.mjs', import.meta.url);
 const hiccup = new URL('./testing/hiccup-analysis-thread.mjs', import.meta.url);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Plays frames at ten times real pace (one 20 ms frame each 2 ms), as a live stream would deliver them, only faster,
- * then ends the stream at the end of the audio.
- */
-async function play(processor: ThreadedAudioProcessor, frames: readonly AudioFrame[], tracks: readonly MediaTrack[] = ['inbound']) {
-  const events: AudioEvent[] = [];
-  const stream = processor.open({ tracks, onEvent: (e) => events.push(e) });
-  let endMs = 0;
-  for (const frame of frames) {
-    stream.push(frame);
-    endMs = Math.max(endMs, frame.timestamp + frame.payload.byteLength / 8);
+/** Plays frames at ten times real pace (one 20 ms frame each 2 ms), as a live stream delivers them, only faster. */
+function play(processor: ThreadedAudioProcessor, frames: readonly AudioFrame[], tracks: readonly MediaTrack[] = ['inbound']) {
+  return playFrames(processor, frames, tracks, async () => {
     await sleep(2);
-  }
-  await stream.end(endMs);
-  stream.close();
-  return { events, stream };
+  });
 }
 
 describe(ThreadedAudioProcessor.name, () => {
@@ -168,12 +157,12 @@ describe(ThreadedAudioProcessor.name, () => {
     });
   });
 
-  it('is what the media module gets by default; Nest starts the thread at init and stops it at close, leaving no handle', async () => {
+  it('is what the media module gets with VAD_THREAD=analysis; Nest starts the thread at init and stops it at close, leaving no handle', async () => {
     const handles = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate' || r === 'MessagePort').length;
     await sleep(100); // the timers of earlier tests' streams run out
     const before = handles();
     const moduleRef = await Test.createTestingModule({
-      providers: [{ provide: AUDIO_PROCESSOR, useFactory: () => createDefaultAudioProcessor() }],
+      providers: [{ provide: AUDIO_PROCESSOR, useFactory: () => createDefaultAudioProcessor('analysis') }],
     }).compile();
     const app = moduleRef.createNestApplication();
     await app.init();

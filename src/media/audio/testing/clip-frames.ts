@@ -42,12 +42,14 @@ export interface PlayResult {
 
 /**
  * Pushes frames through a processor's public API one at a time, letting the model answer after each (as it does
- * between real 20 ms frames), then ends the stream at the end of the audio.
+ * between real 20 ms frames), then ends the stream at the end of the audio. `between` replaces that wait (a
+ * processor in another thread cannot say when it has answered: a fixed pace instead).
  */
 export async function playFrames(
   processor: AudioProcessor,
   frames: readonly AudioFrame[],
   tracks: readonly MediaTrack[] = ['inbound'],
+  between: (stream: AudioStream) => Promise<void> = settle,
 ): Promise<PlayResult> {
   const events: AudioEvent[] = [];
   const stream = processor.open({ tracks, onEvent: (e) => events.push(e) });
@@ -55,7 +57,7 @@ export async function playFrames(
   for (const frame of frames) {
     stream.push(frame);
     endMs = Math.max(endMs, frame.timestamp + frame.payload.byteLength / 8);
-    await settle(stream);
+    await between(stream);
   }
   await stream.end(endMs);
   stream.close();
