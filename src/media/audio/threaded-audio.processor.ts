@@ -88,7 +88,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     this.local = new SileroAudioProcessor({ ...rest, modelThread: 'worker', onError });
   }
 
-  /** Starts the thread and loads the model in it and on the event loop (rejects if either cannot). */
+  /** Starts the thread and loads the model in it, and the fallback's (rejects if either cannot). */
   async warmUp(): Promise<void> {
     this.ready ??= Promise.all([this.start(), this.local.warmUp()]).then(() => undefined);
     await this.ready;
@@ -104,8 +104,9 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     this.shutDown = true;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    for (const stream of [...this.streams.values()]) stream.close();
+    for (const stream of [...this.streams.values(), ...this.onLoop]) stream.close();
     this.streams.clear();
+    this.onLoop.clear();
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
