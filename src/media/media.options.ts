@@ -13,7 +13,7 @@ export interface MediaModuleOptions {
    * Where the default audio processor runs: `worker` (default: Silero alone in a thread of its own at idle priority,
    * the rest on the event loop; a batch it leaves waiting 250 ms runs on the event loop, see `SileroWorkerModel`),
    * `analysis` (the whole analysis, energy gate, DTMF and Silero, in a thread of its own at idle priority, so the event
-   * loop only copies frames to it; streams it leaves untaken for 500 ms go on on the event loop until it has kept up
+   * loop only copies frames to it; streams it leaves untaken for 1 s go on on the event loop until it has kept up
    * for 1 s, see `ThreadedAudioProcessor`) or `main` (all on the event loop, which waits for every batch).
    */
   vadThread?: VadThread;

@@ -20,7 +20,8 @@ export interface ThreadedAudioProcessorOptions extends Omit<SileroAudioProcessor
   readonly flushIntervalMs?: number;
   /**
    * Frames the thread has not taken after this long (ms) mean it is starved: every open stream moves to the event
-   * loop, and so do new ones until the thread catches up. Default 500.
+   * loop, and so do new ones until the thread catches up. Default 1000: a burst of 100 calls connecting at once on a
+   * 2-core box starved the thread for 370–590 ms (bench README), and moving streams costs them their analysis state.
    */
   readonly starvedAfterMs?: number;
   /** The thread's entry file. Default: `analysis-thread.worker.js` beside this file (tests give a stand-in). */
@@ -36,7 +37,7 @@ export interface ThreadedAudioProcessorOptions extends Omit<SileroAudioProcessor
  *
  * The thread runs at idle priority, like the model's worker: at normal priority it preempted the event loop, which
  * then waited for a core twice as long (bench README). The price is starvation when the app's other threads fill
- * every core. So a batch the thread leaves untaken for `starvedAfterMs` (500 ms) moves every open stream to the event loop
+ * every core. So a batch the thread leaves untaken for `starvedAfterMs` (1 s) moves every open stream to the event loop
  * (a {@link SileroAudioProcessor} as `VAD_THREAD=worker` runs it: first stage on the event loop, Silero in its own
  * idle-priority thread, itself falling back to the event loop; loaded at boot): a track that was in a turn gets
  * its `speech.stopped` at the last frame pushed, and analysis starts afresh there. New streams open on the event loop
@@ -80,7 +81,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     resolveAudioProcessorOptions({ ...rest, modelThread: 'main' });
     this.workerData = rest;
     this.flushIntervalMs = flushIntervalMs ?? 10;
-    this.starvedAfterMs = starvedAfterMs ?? 500;
+    this.starvedAfterMs = starvedAfterMs ?? 1000;
     if (!(this.flushIntervalMs > 0 && this.flushIntervalMs <= 100)) throw new Error('ThreadedAudioProcessor: flushIntervalMs must be in (0, 100]');
     if (!(this.starvedAfterMs > this.flushIntervalMs)) throw new Error('ThreadedAudioProcessor: starvedAfterMs must exceed flushIntervalMs');
     this.workerFile = workerFile ?? defaultWorkerFile();
