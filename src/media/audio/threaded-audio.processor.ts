@@ -2,7 +2,7 @@ import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/c
 import { Worker } from 'node:worker_threads';
 import type { MediaTrack } from '../../protocol/twilio-media.js';
 import type { AudioEvent, AudioFrame, AudioProcessor, AudioStream, AudioStreamOptions, AudioStreamStats } from './audio-processor.interface.js';
-import { resolveAudioProcessorOptions, type SileroAudioProcessorOptions } from './audio-processor.options.js';
+import type { SileroAudioProcessorOptions } from './audio-processor.options.js';
 import {
   FrameBatchWriter,
   readFrameBatch,
@@ -61,8 +61,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
   private nextId = 1;
   private batch = new FrameBatchWriter();
   private flushTimer: NodeJS.Timeout | undefined;
-  /** Batches sent and taken; when each untaken one was sent (`performance.now()`), oldest first. */
-  private batchesSent = 0;
+  /** Batches the thread has taken; when each untaken one was sent (`performance.now()`), oldest first. */
   private batchesTaken = 0;
   private readonly sentAt: number[] = [];
   private starving = false;
@@ -77,15 +76,14 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
 
   constructor(options: ThreadedAudioProcessorOptions = {}) {
     const { onError, flushIntervalMs, starvedAfterMs, workerFile, ...rest } = options;
-    // Validated here, so that a bad option fails the boot on this thread, with its message.
-    resolveAudioProcessorOptions({ ...rest, modelThread: 'main' });
     this.workerData = rest;
     this.flushIntervalMs = flushIntervalMs ?? 10;
     this.starvedAfterMs = starvedAfterMs ?? 1000;
     if (!(this.flushIntervalMs > 0 && this.flushIntervalMs <= 100)) throw new Error('ThreadedAudioProcessor: flushIntervalMs must be in (0, 100]');
     if (!(this.starvedAfterMs > this.flushIntervalMs)) throw new Error('ThreadedAudioProcessor: starvedAfterMs must exceed flushIntervalMs');
     this.workerFile = workerFile ?? defaultWorkerFile();
-    // A starved spell degrades to what `VAD_THREAD=worker` does, not to the model blocking the event loop.
+    // A starved spell degrades to what `VAD_THREAD=worker` does, not to the model blocking the event loop. Building it
+    // validates the options the thread gets too, so a bad one fails the boot on this thread, with its message.
     this.local = new SileroAudioProcessor({ ...rest, modelThread: 'worker', onError });
   }
 
@@ -171,7 +169,6 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     if (this.sentAt.length > 0 && now - this.sentAt[0]! > this.starvedAfterMs) return this.starve(now - this.sentAt[0]!);
     const { buffer, length } = this.batch.take();
     this.worker.postMessage({ type: 'frames', buffer, length } satisfies ToAnalysisThread, [buffer]);
-    this.batchesSent += 1;
     this.sentAt.push(now);
   };
 
@@ -180,7 +177,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
       this.batchesTaken += 1;
       this.sentAt.shift();
     }
-    if (this.starving && this.batchesTaken === this.batchesSent) {
+    if (this.starving && this.sentAt.length === 0) {
       this.starving = false;
       this.caughtUpAt = performance.now();
       this.logger.log('audio analysis thread caught up: new streams are analysed there again');
