@@ -1,95 +1,14 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import {
-  SERVER_SESSION_OPTIONS,
-  SILERO_INPUT,
-  SILERO_LAYER_STATE,
-  SILERO_MAX_BATCH_ON_LOOP,
-  SILERO_SAMPLE_RATE,
-  SILERO_STATE,
-  SileroModel,
-  type SileroRunner,
-} from './silero-model.js';
+import type { FromSileroThread, SileroSharedBuffers, SileroThreadData, ToSileroThread } from './silero-model-thread.protocol.js';
+import { SILERO_INPUT, SILERO_LAYER_STATE, SILERO_MAX_BATCH_ON_LOOP, SILERO_STATE, SileroModel, type SileroRunner } from './silero-model.js';
+import { threadEntry } from './thread-entry.js';
+import type { ThreadPriority } from './thread-priority.js';
 
 /** How long `release` waits for a starved worker to finish the run it was given up on. */
 const RELEASE_WAIT_MS = 5000;
 
 /** Windows the shared buffers hold at first; a bigger batch grows them. */
 const INITIAL_CAPACITY = 64;
-
-/**
- * The worker's code, CommonJS evaluated as a string: the same text runs from `dist/` and from the TypeScript sources
- * under Jest, where no `.js` file sits beside this one. It loads its own onnxruntime session, then answers each
- * `{ run: n }` by running the first `n` rows of the shared buffers and writing the results into the shared outputs.
- */
-const WORKER_SOURCE = `
-const { parentPort, workerData: d } = require('node:worker_threads');
-const ort = require(d.ort);
-// The lowest CPU priority there is, so that the model never preempts the event loop (see the class's JSDoc). Taken
-// once the model is loaded: a starved thread would not even finish loading it.
-function lowerPriority() {
-  if (process.platform !== 'linux') return 'normal';
-  try {
-    const tid = require('node:fs').readlinkSync('/proc/thread-self').split('/').pop();
-    try {
-      require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', tid], { stdio: 'ignore', timeout: 2000 });
-      return 'idle';
-    } catch {
-      require('node:os').setPriority(Number(tid), 19);
-      return 'nice';
-    }
-  } catch {
-    return 'normal';
-  }
-}
-let input, state, probs, stateOut, localInput, localState;
-function attach(b) {
-  input = new Float32Array(b.input); state = new Float32Array(b.state);
-  probs = new Float32Array(b.probs); stateOut = new Float32Array(b.stateOut);
-  // onnxruntime-node refuses tensors over shared memory: the inputs are copied into the worker's own arrays.
-  localInput = new Float32Array(input.length); localState = new Float32Array(state.length);
-}
-attach(d.buffers);
-const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(d.sampleRate)]), []);
-ort.InferenceSession.create(d.path, d.options).then((session) => {
-  parentPort.on('message', async (m) => {
-    if (m.buffers) return attach(m.buffers);
-    try {
-      const n = m.run;
-      localInput.set(input.subarray(0, n * d.inputLen));
-      localState.set(state.subarray(0, n * d.stateLen));
-      const out = await session.run({
-        input: new ort.Tensor('float32', localInput.subarray(0, n * d.inputLen), [n, d.inputLen]),
-        state: new ort.Tensor('float32', localState.subarray(0, n * d.stateLen), [2, n, d.stateLen / 2]),
-        sr,
-      });
-      probs.set(out.output.data);
-      stateOut.set(out.stateN.data);
-      parentPort.postMessage({ done: n });
-    } catch (e) {
-      parentPort.postMessage({ error: String((e && e.message) || e) });
-    }
-  });
-  parentPort.postMessage({ ready: true, priority: lowerPriority() });
-}, (e) => parentPort.postMessage({ error: String((e && e.message) || e) }));
-`;
-
-interface SharedBuffers {
-  readonly input: SharedArrayBuffer;
-  readonly state: SharedArrayBuffer;
-  readonly probs: SharedArrayBuffer;
-  readonly stateOut: SharedArrayBuffer;
-}
-
-/**
- * The CPU priority the worker thread got: `idle` = Linux `SCHED_IDLE` (it runs only when no other thread wants the
- * core; under cgroup group scheduling, as in a container, no other thread of the same group), `nice` = nice 19
- * (`chrt`, from util-linux, was missing), `normal` = unchanged (not Linux, or neither was allowed). Lowering is one
- * way: without CAP_SYS_NICE (RLIMIT_NICE 0, as for Docker's `node` user) the thread cannot be raised again.
- */
-export type SileroWorkerPriority = 'idle' | 'nice' | 'normal';
-
-type WorkerReply = { ready: true; priority: SileroWorkerPriority } | { done: number } | { error: string };
 
 /** Options of {@link SileroWorkerModel.load}. */
 export interface SileroWorkerOptions {
@@ -106,7 +25,7 @@ export interface SileroWorkerOptions {
  * {@link SileroModel}, every frame that arrives during a batch waits for it). Windows, states and results cross in
  * `SharedArrayBuffer`s; one small message goes each way per batch. One run at a time, like the batcher asks.
  *
- * The thread runs at the lowest CPU priority there is ({@link SileroWorkerPriority}): it gets the CPU that the event
+ * The thread runs at the lowest CPU priority there is ({@link ThreadPriority}): it gets the CPU that the event
  * loop and the rest of the box leave, and never preempts the event loop. At equal priority it did: the event loop
  * waited for a core about three times as long (bench README). The price: when the cores are busy, with the event
  * loop or with any other thread at normal priority in the same CPU group, the thread gets nothing. Two CPU-bound
@@ -127,7 +46,7 @@ export class SileroWorkerModel implements SileroRunner {
   private running = false;
   private dead: Error | undefined;
   private released = false;
-  private threadPriority: SileroWorkerPriority = 'normal';
+  private threadPriority: ThreadPriority = 'normal';
   private fallbacks = 0;
 
   /** The calling thread's own session, for the runs a starved worker leaves (loaded with the worker's). */
@@ -137,7 +56,7 @@ export class SileroWorkerModel implements SileroRunner {
     private readonly worker: Worker,
     private readonly starvedAfterMs: number,
   ) {
-    worker.on('message', (m: WorkerReply) => {
+    worker.on('message', (m: FromSileroThread) => {
       if (!('done' in m) && !('error' in m)) return;
       worker.unref();
       const p = this.pending;
@@ -156,25 +75,15 @@ export class SileroWorkerModel implements SileroRunner {
   /** Starts the worker and loads the model in it; rejects if the model cannot be loaded. */
   static async load(path: string, options: SileroWorkerOptions = {}): Promise<SileroWorkerModel> {
     const buffers = allocate(INITIAL_CAPACITY);
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        ort: createRequire(import.meta.url).resolve('onnxruntime-node'),
-        path,
-        options: SERVER_SESSION_OPTIONS,
-        sampleRate: SILERO_SAMPLE_RATE,
-        inputLen: SILERO_INPUT,
-        stateLen: SILERO_STATE,
-        buffers,
-      },
-    });
+    const workerData: SileroThreadData = { path, buffers };
+    const worker = new Worker(threadEntry(import.meta.url, 'silero-model-thread.worker.js'), { workerData });
     // An idle helper thread must not keep the process alive on its own; a run in flight does (see run()).
     worker.unref();
     const model = new SileroWorkerModel(worker, options.starvedAfterMs ?? 250);
     model.use(buffers, INITIAL_CAPACITY);
     try {
       await new Promise<void>((resolve, reject) => {
-        const onMessage = (m: WorkerReply) => {
+        const onMessage = (m: FromSileroThread) => {
           if (!('ready' in m) && !('error' in m)) return;
           worker.off('message', onMessage);
           worker.off('exit', onExit);
@@ -198,7 +107,7 @@ export class SileroWorkerModel implements SileroRunner {
   }
 
   /** The CPU priority the worker thread got. */
-  get priority(): SileroWorkerPriority {
+  get priority(): ThreadPriority {
     return this.threadPriority;
   }
 
@@ -222,7 +131,7 @@ export class SileroWorkerModel implements SileroRunner {
       if (batch > this.capacity) {
         const grown = allocate(batch);
         this.use(grown, batch);
-        this.worker.postMessage({ buffers: grown });
+        this.post({ buffers: grown });
       }
       this.views.input.set(input);
       this.views.state.set(state);
@@ -231,7 +140,7 @@ export class SileroWorkerModel implements SileroRunner {
         this.pending = { resolve: () => resolve(true), reject };
         // Someone awaits this run: the process must not exit under it (unref'd again when the answer comes).
         this.worker.ref();
-        this.worker.postMessage({ run: batch });
+        this.post({ run: batch });
       });
       const starved = new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), this.starvedAfterMs);
@@ -289,7 +198,11 @@ export class SileroWorkerModel implements SileroRunner {
     return { probs, state: states };
   }
 
-  private use(buffers: SharedBuffers, capacity: number): void {
+  private post(m: ToSileroThread): void {
+    this.worker.postMessage(m);
+  }
+
+  private use(buffers: SileroSharedBuffers, capacity: number): void {
     this.capacity = capacity;
     this.views = {
       input: new Float32Array(buffers.input),
@@ -307,7 +220,7 @@ export class SileroWorkerModel implements SileroRunner {
   }
 }
 
-function allocate(windows: number): SharedBuffers {
+function allocate(windows: number): SileroSharedBuffers {
   const f32 = (n: number) => new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT);
   return { input: f32(windows * SILERO_INPUT), state: f32(windows * SILERO_STATE), probs: f32(windows), stateOut: f32(windows * SILERO_STATE) };
 }

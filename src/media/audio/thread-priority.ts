@@ -3,9 +3,10 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 /**
- * The CPU priority a helper thread got: `idle` = Linux `SCHED_IDLE` (it runs only when no other thread of its CPU
- * group wants the core), `nice` = nice 19 (`chrt`, from util-linux, was missing), `normal` = unchanged (not Linux, or
- * neither was allowed). Lowering is one way: without CAP_SYS_NICE the thread cannot be raised again.
+ * The CPU priority a helper thread got: `idle` = Linux `SCHED_IDLE` (it runs only when no other thread wants the
+ * core; under cgroup group scheduling, as in a container, no other thread of the same group), `nice` = nice 19
+ * (`chrt`, from util-linux, was missing), `normal` = unchanged (not Linux, or neither was allowed). Lowering is one
+ * way: without CAP_SYS_NICE (RLIMIT_NICE 0, as for Docker's `node` user) the thread cannot be raised again.
  */
 export type ThreadPriority = 'idle' | 'nice' | 'normal';
 

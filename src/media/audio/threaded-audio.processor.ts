@@ -12,6 +12,7 @@ import {
   type ToAnalysisThread,
 } from './analysis-thread.protocol.js';
 import { SileroAudioProcessor } from './silero-audio.processor.js';
+import { threadEntry } from './thread-entry.js';
 import type { ThreadPriority } from './thread-priority.js';
 
 /** Options of {@link ThreadedAudioProcessor}: the default processor's, plus the thread's own. */
@@ -81,7 +82,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     this.starvedAfterMs = starvedAfterMs ?? 1000;
     if (!(this.flushIntervalMs > 0 && this.flushIntervalMs <= 100)) throw new Error('ThreadedAudioProcessor: flushIntervalMs must be in (0, 100]');
     if (!(this.starvedAfterMs > this.flushIntervalMs)) throw new Error('ThreadedAudioProcessor: starvedAfterMs must exceed flushIntervalMs');
-    this.workerFile = workerFile ?? defaultWorkerFile();
+    this.workerFile = workerFile ?? threadEntry(import.meta.url, 'analysis-thread.worker.js');
     // A starved spell degrades to what `VAD_THREAD=worker` does, not to the model blocking the event loop. Building it
     // validates the options the thread gets too, so a bad one fails the boot on this thread, with its message.
     this.local = new SileroAudioProcessor({ ...rest, modelThread: 'worker', onError });
@@ -288,16 +289,6 @@ function readBatchInto(buffer: ArrayBuffer, length: number, streams: ReadonlyMap
   readFrameBatch(buffer, length, (id, sequenceNumber, track, timestamp, payload) =>
     streams.get(id)?.push({ sequenceNumber, track, timestamp, payload }, false),
   );
-}
-
-/**
- * The thread's entry file. Under Jest the sources are TypeScript, which a worker cannot load: the built copy in
- * `dist/` is used (`npm test` builds first).
- */
-function defaultWorkerFile(): URL {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) return new URL(here.replace('/src/', '/dist/').replace(/[^/]+\.ts$/, 'analysis-thread.worker.js'));
-  return new URL('./analysis-thread.worker.js', here);
 }
 
 /** The event loop's side of one stream: frames go into the processor's batch, or to a local stream once moved. */
