@@ -27,8 +27,8 @@ const callerTurn2 = { start: callerTurn2Start, end: callerAt2 + s2.endMs };
 const DTMF_AT = callerAt2 + 7600;
 const TOLERANCE_MS = 60;
 
-// The same script with the whole analysis in its thread (VAD_THREAD=analysis), with Silero alone in a worker thread
-// (the default), and all on the event loop (VAD_THREAD=main).
+// The same script with the whole analysis in its thread (VAD_THREAD=analysis, the default), with Silero alone in a
+// worker thread (VAD_THREAD=worker), and all on the event loop (VAD_THREAD=main).
 describe.each(['analysis', 'worker', 'main'] as const)('media fork: live conversation analytics (VAD_THREAD=%s)', (vadThread) => {
   let h: Harness;
   const events: { name: string; payload: Record<string, unknown>; wall: number }[] = [];

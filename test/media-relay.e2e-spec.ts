@@ -5,9 +5,9 @@ import { speechSpan } from './support/labels.js';
 
 const FALLBACK_NUMBER = '+15550009999';
 
-// With the whole analysis in its thread (VAD_THREAD=analysis), where frames wait up to 10 ms to cross and windows up
-// to 20 ms for a bigger batch; with Silero alone in a worker thread (the default); and all on the event loop
-// (VAD_THREAD=main): the barge-in budget holds every way.
+// With the whole analysis in its thread (VAD_THREAD=analysis, the default), where frames wait up to 10 ms to cross and
+// windows up to 20 ms for a bigger batch; with Silero alone in a worker thread (VAD_THREAD=worker); and all on the
+// event loop (VAD_THREAD=main): the barge-in budget holds every way.
 describe.each(['analysis', 'worker', 'main'] as const)('media relay: a raw-audio agent with barge-in (VAD_THREAD=%s)', (vadThread) => {
   let h: Harness;
 

@@ -79,7 +79,7 @@ export const EnvSchema = z
       .pipe(z.enum(MEDIA_MODES, { error: `must be one of ${MEDIA_MODES.join(', ')}` })),
     AGENT_STREAM_URL: optionalString.pipe(wsUrl().optional()),
     VAD_THREAD: optionalString
-      .transform((v) => v ?? 'worker')
+      .transform((v) => v ?? 'analysis')
       .pipe(z.enum(VAD_THREADS, { error: `must be one of ${VAD_THREADS.join(', ')}` })),
     API_TOKEN: z
       .string(REQUIRED)

@@ -30,7 +30,7 @@ describe(parseEnv.name, () => {
       RETELL_SIP_DOMAIN: 'sip.retellai.com',
       RETELL_REGISTER_TIMEOUT_MS: 2000,
       MEDIA_MODE: 'fork',
-      VAD_THREAD: 'worker',
+      VAD_THREAD: 'analysis',
       LOG_LEVEL: 'info',
     });
     expect(env.FALLBACK_MESSAGE.length).toBeGreaterThan(10);
@@ -57,7 +57,7 @@ describe(parseEnv.name, () => {
 
   it('takes main, worker or analysis for VAD_THREAD, and names it otherwise', () => {
     expect(parseEnv({ ...valid, VAD_THREAD: 'main' }).VAD_THREAD).toBe('main');
-    expect(parseEnv({ ...valid, VAD_THREAD: 'analysis' }).VAD_THREAD).toBe('analysis');
+    expect(parseEnv({ ...valid, VAD_THREAD: 'worker' }).VAD_THREAD).toBe('worker');
     const err = errorOf({ ...valid, VAD_THREAD: 'gpu' });
     expect(err.variables).toEqual(['VAD_THREAD']);
     expect(err.message).toContain('VAD_THREAD must be one of main, worker, analysis');

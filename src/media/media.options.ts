@@ -10,11 +10,11 @@ export interface MediaModuleOptions {
   /** Replaces the default audio processor (Silero VAD + DTMF); or provide one under `AUDIO_PROCESSOR`. */
   audioProcessor?: AudioProcessor;
   /**
-   * Where the default audio processor runs: `worker` (default: Silero alone in a thread of its own at idle priority,
-   * the rest on the event loop; a batch it leaves waiting 250 ms runs on the event loop, see `SileroWorkerModel`),
-   * `analysis` (the whole analysis, energy gate, DTMF and Silero, in a thread of its own at idle priority, so the event
-   * loop only copies frames to it; streams it leaves untaken for 1 s go on on the event loop until it has kept up
-   * for 1 s, see `ThreadedAudioProcessor`) or `main` (all on the event loop, which waits for every batch).
+   * Where the default audio processor runs: `analysis` (default: the whole analysis, energy gate, DTMF and Silero, in
+   * a thread of its own at idle priority, so the event loop only copies frames to it; streams it leaves untaken for
+   * 1 s go on as with `worker` until it has kept up for 1 s, see `ThreadedAudioProcessor`), `worker` (Silero alone
+   * in a thread of its own at idle priority, the rest on the event loop; a batch it leaves waiting 250 ms runs on the
+   * event loop, see `SileroWorkerModel`) or `main` (all on the event loop, which waits for every batch).
    */
   vadThread?: VadThread;
   /** Frames above this are dropped and counted (Twilio's are a few hundred bytes). Default 64 KiB. */
@@ -56,7 +56,7 @@ export function resolveMediaOptions(options: MediaModuleOptions = {}): ResolvedM
     mode: options.mode ?? 'fork',
     agentStreamUrl: options.agentStreamUrl,
     audioProcessor: options.audioProcessor,
-    vadThread: options.vadThread ?? 'worker',
+    vadThread: options.vadThread ?? 'analysis',
     maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
     maxSocketPayloadBytes: options.maxSocketPayloadBytes ?? 1024 * 1024,
     maxFramesPerSecond: options.maxFramesPerSecond ?? 250,

@@ -5,13 +5,13 @@ import { SileroAudioProcessor } from './silero-audio.processor.js';
 import { ThreadedAudioProcessor } from './threaded-audio.processor.js';
 
 /**
- * The processor the media module uses when none is given, by where it should run (`VAD_THREAD`): `worker` (the
- * default) or `main` = {@link SileroAudioProcessor} with its model in a worker thread or on the event loop;
- * `analysis` = {@link ThreadedAudioProcessor}, the whole analysis in a thread of its own. Returned unloaded; Nest's
+ * The processor the media module uses when none is given, by where it should run (`VAD_THREAD`): `analysis` (the
+ * default) = {@link ThreadedAudioProcessor}, the whole analysis in a thread of its own; `worker` or `main` =
+ * {@link SileroAudioProcessor} with its model in a worker thread or on the event loop. Returned unloaded; Nest's
  * `onModuleInit` loads the model at boot and `onApplicationShutdown` releases it.
  */
 export function createDefaultAudioProcessor(
-  thread: VadThread = 'worker',
+  thread: VadThread = 'analysis',
   options: Omit<SileroAudioProcessorOptions, 'modelThread'> = {},
 ): AudioProcessor {
   if (thread === 'analysis') return new ThreadedAudioProcessor(options);

@@ -10,8 +10,8 @@ export function isSileroThread(value: unknown): value is SileroThread {
 }
 
 /**
- * Where the media module's default audio processor runs (`VAD_THREAD`): `worker` (default) = Silero alone in a thread
- * of its own; `analysis` = all of it in a thread of its own (`ThreadedAudioProcessor`); `main` = all on the event loop.
+ * Where the media module's default audio processor runs (`VAD_THREAD`): `analysis` (default) = all of it in a thread of
+ * its own (`ThreadedAudioProcessor`); `worker` = Silero alone in a thread of its own; `main` = all on the event loop.
  */
 export const VAD_THREADS = ['main', 'worker', 'analysis'] as const;
 

@@ -149,7 +149,7 @@ function parseOptions(): Options {
       'npm run bench -- [--calls 200] [--seconds 20] [--warmup 3] [--modes pipe,relay,pipe2,fork]\n' +
         '                 [--sweep [--sweep-seconds 10] [--sweep-start 100] [--sweep-step 100] [--sweep-max 1000]]\n' +
         '                 [--profile] [--no-probe] [--verbose] [--json results.json] [--dump prefix] [--node-args="..."] [--bare-node] [--quiet-wait 120]\n' +
-        '                 [--repeat 1] [--pin] [--alloc-prof] [--vad-thread main|worker]\n',
+        '                 [--repeat 1] [--pin] [--alloc-prof] [--vad-thread main|worker|analysis]\n',
     );
     process.exit(0);
   }
