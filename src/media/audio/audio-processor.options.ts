@@ -70,8 +70,8 @@ export interface SileroAudioProcessorOptions {
   /**
    * Where Silero runs. `main` (the default of this class): on the calling thread, which waits for every batch (tens
    * of µs a window); right for offline use (evaluations, tests), which feeds windows as fast as the model takes them.
-   * `worker`: in a worker thread at idle priority, so sockets are read while a batch runs; the media module's default
-   * (`VAD_THREAD`), measured on live calls (bench README).
+   * `worker`: in a worker thread at idle priority, so sockets are read while a batch runs; what `VAD_THREAD=worker`
+   * uses, and the fallback of the default `analysis` (measured on live calls: bench README).
    */
   readonly modelThread?: SileroThread;
   /** Told about model failures (default: Nest's Logger). */
