@@ -112,6 +112,37 @@ describe(ThreadedAudioProcessor.name, () => {
       }
     });
 
+    it('opens a stream on the event loop, and never in the thread, when the open itself finds the thread starved', async () => {
+      const processor = new ThreadedAudioProcessor({ workerFile: stalled, starvedAfterMs: 60 });
+      await processor.onModuleInit();
+      const posted: { type: string; id?: number }[] = [];
+      const worker = (processor as unknown as { worker: { postMessage(m: { type: string; id?: number }): void } }).worker;
+      const post = worker.postMessage.bind(worker);
+      worker.postMessage = (m, ...rest: []) => {
+        posted.push(m);
+        post(m, ...rest);
+      };
+      try {
+        const silence = new Uint8Array(160).fill(0xff);
+        const frame = (seq: number): AudioFrame => ({ sequenceNumber: seq, track: 'inbound', timestamp: (seq - 2) * 20, payload: silence });
+        const first = processor.open({ tracks: ['inbound'], onEvent: () => undefined });
+        first.push(frame(2));
+        await sleep(30); // the thread takes that batch, then stalls
+        first.push(frame(3));
+        await sleep(30); // this batch goes out, and is never taken
+        await sleep(100); // past starvedAfterMs, with nothing pushed since: no flush has looked yet
+        first.push(frame(4));
+        // The open flushes the pending frame and finds the thread starved.
+        const second = processor.open({ tracks: ['inbound'], onEvent: () => undefined });
+        expect(processor.fallbackStats).toMatchObject({ starvations: 1, starving: true });
+        expect(posted.filter((m) => m.type === 'open').map((m) => m.id)).toEqual([1]);
+        second.close();
+        first.close();
+      } finally {
+        await processor.onApplicationShutdown();
+      }
+    });
+
     it('moves streams back to the thread, between turns, once it has kept up for 1 s after a starved spell', async () => {
       const processor = new ThreadedAudioProcessor({ workerFile: hiccup, starvedAfterMs: 100 });
       await processor.onModuleInit();

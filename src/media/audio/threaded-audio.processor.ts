@@ -133,6 +133,9 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     if (!this.worker && !this.dead) throw new Error('ThreadedAudioProcessor: not started (call warmUp, or let Nest call onModuleInit)');
     const id = this.nextId++;
     const stream = new ThreadedAudioStream(id, options, this);
+    // The open's message flushes the pending frames, and that flush may find the thread starved: look first, so that
+    // a stream the thread will never serve is not opened there after every other stream was closed there.
+    this.flush();
     if (this.starving || this.dead) {
       stream.moveTo(this.local);
       this.onLoop.add(stream);
@@ -218,7 +221,10 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
    * so that no turn is cut. Checked on the thread's twice-a-second report.
    */
   private moveBack(): void {
-    if (this.onLoop.size === 0 || this.starving || this.dead || !this.worker) return;
+    if (this.onLoop.size === 0) return;
+    // As in open: the streams' messages flush the pending frames, and the flush may find the thread starved.
+    this.flush();
+    if (this.starving || this.dead || !this.worker) return;
     if (performance.now() - this.caughtUpAt < MOVE_BACK_AFTER_MS) return;
     for (const stream of [...this.onLoop]) {
       if (!stream.backToThread()) continue;
