@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
-import type { MediaTrack } from '../../protocol/twilio-media.js';
+import { MULAW_BYTES_PER_MS, type MediaTrack } from '../../protocol/twilio-media.js';
 import type { AudioEvent, AudioFrame, AudioProcessor, AudioStream, AudioStreamOptions, AudioStreamStats } from './audio-processor.interface.js';
 import type { SileroAudioProcessorOptions } from './audio-processor.options.js';
 import {
@@ -326,7 +326,7 @@ class ThreadedAudioStream implements AudioStream {
   push(frame: AudioFrame, count = true): void {
     if (this.state !== 'open') return;
     if (count) this.counters.framesIn += 1;
-    const end = frame.timestamp + frame.payload.byteLength / 8;
+    const end = frame.timestamp + frame.payload.byteLength / MULAW_BYTES_PER_MS;
     if (end > this.lastMs) this.lastMs = end;
     if (this.local) this.local.push(frame);
     else this.processor.pushFrame(this.id, frame);
