@@ -44,3 +44,15 @@ export interface TargetConfig {
   /** App only: where it runs the audio analysis (`VAD_THREAD`). */
   readonly vadThread?: VadThread;
 }
+
+/** The app target's audio counters over a window, sent beside its `ProcWindow` (`read`): the model's, and the analysis thread's moves. */
+export interface AppAudioWindow {
+  readonly runs: number;
+  readonly windows: number;
+  readonly largestBatch: number;
+  readonly skipped: number;
+  readonly modelWindows: number;
+  readonly streamsMoved: number;
+  /** How long each model run blocked the event loop (runs on the event loop only). */
+  readonly runMs: { readonly p50: number; readonly p99: number; readonly max: number; readonly totalMs: number; readonly windows: number };
+}

@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { BENCH_ENV, PRODUCTION_NODE_FLAGS, SIGNED_STREAM_URL, type TargetConfig } from './bench-env.js';
+import { BENCH_ENV, PRODUCTION_NODE_FLAGS, SIGNED_STREAM_URL, type AppAudioWindow, type TargetConfig } from './bench-env.js';
 import { sleep } from './clock.js';
 import { FRAME_MS } from './conversation.js';
 import { Histogram, type HistogramSummary } from './histogram.js';
@@ -569,19 +569,7 @@ function details(r: ModeResult): string {
   }
   if (r.tail) lines.push(`  tail (--dump): ${describeTail(r.tail)}`);
   const t = r.target;
-  const audio = (
-    t as ProcWindow & {
-      audio?: {
-        runs: number;
-        windows: number;
-        largestBatch: number;
-        skipped: number;
-        modelWindows: number;
-        streamsMoved?: number;
-        runMs: { p50: number; p99: number; max: number; totalMs: number; windows: number };
-      };
-    }
-  ).audio;
+  const audio = appAudio(t);
   lines.push(
     `  target: main thread waited ${f(t.sched.waitMs, 0)} ms for a core (${t.sched.involuntary} preemptions); GC ${t.gc.count} pauses, ${f(t.gc.totalMs, 0)} ms total, longest ${f(t.gc.maxMs)} ms, ${t.gc.major} full (${f(t.gc.majorMs, 0)} ms)` +
       (audio && audio.runs
@@ -629,15 +617,20 @@ function profileReport(r: ModeResult): string {
 }
 
 /** Share of the model's windows settled by the first stage because the model was behind, %; none when no model ran. */
+/** The app target's audio counters (a pipe target has none). */
+function appAudio(w: ProcWindow): AppAudioWindow | undefined {
+  return (w as ProcWindow & { audio?: AppAudioWindow }).audio;
+}
+
 function modelSkippedPct(w: ProcWindow): number | undefined {
-  const a = (w as ProcWindow & { audio?: { windows: number; skipped: number } }).audio;
+  const a = appAudio(w);
   if (!a || a.windows + a.skipped === 0) return undefined;
   return (a.skipped / (a.windows + a.skipped)) * 100;
 }
 
 /** Streams the analysis thread (`VAD_THREAD=analysis`) was too starved to keep, over the window. */
 function streamsMoved(w: ProcWindow): number {
-  return (w as ProcWindow & { audio?: { streamsMoved?: number } }).audio?.streamsMoved ?? 0;
+  return appAudio(w)?.streamsMoved ?? 0;
 }
 
 /** The middle of a sorted list; with an even count, the lower of the two middle values. */

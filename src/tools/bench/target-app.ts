@@ -13,7 +13,7 @@ import { SileroAudioProcessor } from '../../media/audio/silero-audio.processor.j
 import { ThreadedAudioProcessor } from '../../media/audio/threaded-audio.processor.js';
 import { MediaSession } from '../../media/session/media-session.js';
 import type { TwilioInboundFrame } from '../../protocol/twilio-media.js';
-import { BENCH_ENV, type TargetConfig } from './bench-env.js';
+import { BENCH_ENV, type AppAudioWindow, type TargetConfig } from './bench-env.js';
 import { monoMs } from './clock.js';
 import { failed, ready, serve } from './ipc.js';
 import { Histogram } from './histogram.js';
@@ -165,18 +165,16 @@ try {
       const w = stats.read();
       const b = batch();
       const r = modelRuns.summary();
-      return {
-        ...w,
-        audio: {
-          runs: b.runs - batch0.runs,
-          windows: b.windows - batch0.windows,
-          largestBatch: b.largestBatch,
-          skipped: b.skipped - batch0.skipped,
-          modelWindows: b.model - batch0.model,
-          streamsMoved: b.moved - batch0.moved,
-          runMs: { p50: r.p50, p99: r.p99, max: r.max, totalMs: r.mean * r.count, windows: modelRunWindows },
-        },
+      const audio: AppAudioWindow = {
+        runs: b.runs - batch0.runs,
+        windows: b.windows - batch0.windows,
+        largestBatch: b.largestBatch,
+        skipped: b.skipped - batch0.skipped,
+        modelWindows: b.model - batch0.model,
+        streamsMoved: b.moved - batch0.moved,
+        runMs: { p50: r.p50, p99: r.p99, max: r.max, totalMs: r.mean * r.count, windows: modelRunWindows },
       };
+      return { ...w, audio };
     },
     memory: () => stats.memory(),
     probe: () => arrivals,
