@@ -215,7 +215,8 @@ describe(MediaStreamClient.name, () => {
       const clearAt = performance.now();
       server.send({ event: 'clear', streamSid });
       const echo3 = await waitFor(() => server.frames.find((f) => f.json?.event === 'mark' && f.json.mark.name === 'm3'));
-      expect(echo3.at - clearAt).toBeLessThan(30);
+      // Played out, m3 would echo ~150 ms after the clear; flushed, it echoes at once. 100 ms leaves room for a busy box.
+      expect(echo3.at - clearAt).toBeLessThan(100);
       const markEchoes = server.frames.filter((f) => f.json?.event === 'mark').map((f) => f.json!.mark.name);
       expect(markEchoes).toEqual(['m1', 'm2', 'm3']);
 
