@@ -295,8 +295,11 @@ describe(FramePacer.name, () => {
     // 400 ms → ticks 0..20, whatever the pause did.
     expect(at.length).toBeGreaterThanOrEqual(19);
     expect(at.length).toBeLessThanOrEqual(22);
-    // After the pause, ticks are back on the k*20 grid.
-    for (let k = 10; k < at.length; k++) expect(Math.abs(at[k]! - t0 - k * 20)).toBeLessThan(10);
+    // After the pause, ticks are back on the k*20 grid: never early, and typically on time. A pacer that drifted
+    // would stay ~70 ms late; one stray late tick (a GC pause of the test process) is not drift, so the median judges.
+    const lateness = at.slice(10).map((x, j) => x - t0 - (j + 10) * 20);
+    expect(Math.min(...lateness)).toBeGreaterThan(-1);
+    expect([...lateness].sort((x, y) => x - y)[Math.floor(lateness.length / 2)]).toBeLessThan(10);
   });
 });
 
