@@ -129,8 +129,9 @@ describe(MediaStreamClient.name, () => {
       const sorted = [...lateness].sort((x, y) => x - y);
       expect(sorted[0]).toBeGreaterThan(-1);
       expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(15);
-      const tail = lateness.slice(-5).reduce((a, x) => a + x, 0) / 5;
-      expect(tail).toBeLessThan(30);
+      // The median of the last five, not their mean: one frame behind a GC pause of the test process is not drift.
+      const tail = [...lateness.slice(-5)].sort((x, y) => x - y)[2]!;
+      expect(tail).toBeLessThan(15);
 
       const stop = server.frames.find((f) => f.json?.event === 'stop')!.json!;
       expect(stop).toEqual({
@@ -206,7 +207,9 @@ describe(MediaStreamClient.name, () => {
       server.send({ event: 'media', streamSid: 'MZwrong', media: { payload: 'AAAA' } });
       const echo1 = await waitFor(() => server.frames.find((f) => f.json?.event === 'mark' && f.json.mark.name === 'm1'));
       expect(echo1.at - t0).toBeGreaterThanOrEqual(95);
-      expect(echo1.at - t0).toBeLessThan(160);
+      // At real pace the mark echoes ~100 ms after its audio; 200 ms leaves room for a busy box, and a player at half
+      // speed still fails.
+      expect(echo1.at - t0).toBeLessThan(200);
 
       server.send({ event: 'media', streamSid, media: { payload: Buffer.alloc(1600, 0x22).toString('base64') } }); // 200 ms
       server.send({ event: 'mark', streamSid, mark: { name: 'm2' } });
