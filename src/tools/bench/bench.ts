@@ -616,12 +616,12 @@ function profileReport(r: ModeResult): string {
   return lines.join('\n');
 }
 
-/** Share of the model's windows settled by the first stage because the model was behind, %; none when no model ran. */
 /** The app target's audio counters (a pipe target has none). */
 function appAudio(w: ProcWindow): AppAudioWindow | undefined {
   return (w as ProcWindow & { audio?: AppAudioWindow }).audio;
 }
 
+/** Share of the model's windows settled by the first stage because the model was behind, %; none when no model ran. */
 function modelSkippedPct(w: ProcWindow): number | undefined {
   const a = appAudio(w);
   if (!a || a.windows + a.skipped === 0) return undefined;
