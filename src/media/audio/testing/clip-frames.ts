@@ -1,4 +1,4 @@
-import type { MediaTrack } from '../../../protocol/twilio-media.js';
+import { MULAW_BYTES_PER_MS, type MediaTrack } from '../../../protocol/twilio-media.js';
 import type { AudioEvent, AudioFrame, AudioProcessor, AudioStream } from '../audio-processor.interface.js';
 
 /** How a clip is cut into Twilio-like frames. */
@@ -56,7 +56,7 @@ export async function playFrames(
   let endMs = 0;
   for (const frame of frames) {
     stream.push(frame);
-    endMs = Math.max(endMs, frame.timestamp + frame.payload.byteLength / 8);
+    endMs = Math.max(endMs, frame.timestamp + frame.payload.byteLength / MULAW_BYTES_PER_MS);
     await between(stream);
   }
   await stream.end(endMs);
