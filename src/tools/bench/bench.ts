@@ -21,7 +21,7 @@ import { Histogram, type HistogramSummary } from './histogram.js';
 import { Child, killAllChildren } from './ipc.js';
 import type { LoadResult, PrepareArgs } from './loadgen.js';
 import type { ProcWindow } from './proc-stats.js';
-import { judgeUpperTarget, medianInterval } from './median-interval.js';
+import { judgeUpperTarget, medianInterval, type TargetVerdict } from './median-interval.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
 import { VAD_THREADS, type VadThread } from '../../media/audio/silero-thread.js';
 import { attributeTail, describeTail, TIMELINE_KIND_NAMES, type TailAttribution } from './tail-attribution.js';
@@ -646,6 +646,12 @@ function median(xs: readonly number[]): number {
   return sorted.length % 2 ? sorted[hi]! : (sorted[hi - 1]! + sorted[hi]!) / 2;
 }
 
+const VERDICT_TEXT: Record<TargetVerdict, string> = {
+  met: 'met',
+  'not met': 'NOT met',
+  undecided: 'undecided: the target lies inside the interval, more rounds would tell',
+};
+
 /** ` (not valid: …)` when a run's caveats say its figures do not stand for the app. */
 function validity(...runs: readonly ModeResult[]): string {
   const caveats = [...new Set(runs.flatMap((r) => r.caveats.map((c) => `${r.mode}: ${c}`)))];
@@ -668,14 +674,14 @@ function criteria(results: readonly ModeResult[]): string {
     // With enough rounds, the verdict is the median's 95 % interval against the target, not the median alone: the
     // rounds spread too far for a median of a few to settle a target near it.
     const interval = byRounds ? medianInterval(paired) : undefined;
-    const verdict = interval ? judgeUpperTarget(interval, RELAY_P99_VS_PIPE_TARGET) : x <= RELAY_P99_VS_PIPE_TARGET ? 'met' : 'not met';
+    const verdict: TargetVerdict = interval ? judgeUpperTarget(interval, RELAY_P99_VS_PIPE_TARGET) : x <= RELAY_P99_VS_PIPE_TARGET ? 'met' : 'not met';
     const howSure = interval
       ? `; 95 % interval of the median ${f(interval.low)}–${f(interval.high)}× (rounds ranked ${interval.lowRank} and ${interval.highRank})`
       : byRounds
         ? `; ${paired.length} rounds are too few for a 95 % interval of the median (6 or more)`
         : '';
     out.push(
-      `- ${measured} (target ≤ ${RELAY_P99_VS_PIPE_TARGET}×${howSure}) → ${verdict === 'met' ? 'met' : verdict === 'not met' ? 'NOT met' : 'undecided: the target lies inside the interval, more rounds would tell'}${validity(relay, pipe)}.`,
+      `- ${measured} (target ≤ ${RELAY_P99_VS_PIPE_TARGET}×${howSure}) → ${VERDICT_TEXT[verdict]}${validity(relay, pipe)}.`,
     );
   }
   const fork = by.get('fork');
