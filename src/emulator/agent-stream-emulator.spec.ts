@@ -41,13 +41,16 @@ describe(AgentStreamEmulator.name, () => {
     // Each frame comes back while the stream is still playing, not batched up: its echo arrives before the client
     // sends the frame 10 places (200 ms) after it. Both ends share this process, so a stall of the machine delays
     // sender and echo alike; a wall-clock bound would fail on a busy CI box without the emulator being wrong.
+    let judged = 0;
     for (const m of back) {
       const orig = sentAt.get(m.stamp!)!;
       expect(m.t).toBeGreaterThanOrEqual(orig.t);
       const later = sent[orig.i + 10];
-      if (later) expect(m.t).toBeLessThan(later.t);
+      if (!later) continue;
+      expect(m.t).toBeLessThan(later.t);
+      judged += 1;
     }
-    expect(back.filter((m) => sent[sentAt.get(m.stamp!)!.i + 10]).length).toBeGreaterThanOrEqual(15);
+    expect(judged).toBeGreaterThanOrEqual(15);
     expect(readPayloadStamp(Buffer.from([0x5a, 0xa5, 0, 0, 7]).toString('base64'))).toBe(7);
   });
 
