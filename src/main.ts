@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { createApp } from './app.factory.js';
+import { batchHelperThreads } from './common/helper-threads.js';
 import { EnvValidationError } from './config/env-validation.error.js';
 import { parseEnv } from './config/parse-env.js';
 
@@ -22,7 +23,15 @@ async function main(): Promise<void> {
   try {
     const app = await createApp({ validated: env });
     await app.listen(env.PORT);
-    new Logger('Bootstrap').log({ msg: 'callbridge listening', port: env.PORT, publicUrl: env.PUBLIC_URL, mediaMode: env.MEDIA_MODE });
+    // Once every thread of the app has started: its helpers must not preempt the event loop (see the function).
+    const helperThreads = batchHelperThreads();
+    new Logger('Bootstrap').log({
+      msg: 'callbridge listening',
+      port: env.PORT,
+      publicUrl: env.PUBLIC_URL,
+      mediaMode: env.MEDIA_MODE,
+      helperThreads,
+    });
   } catch (err) {
     process.stderr.write(`callbridge: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../app.factory.js';
+import { batchHelperThreads } from '../../common/helper-threads.js';
 import { AUDIO_PROCESSOR, type AudioProcessor } from '../../media/audio/audio-processor.interface.js';
 import { SileroAudioProcessor } from '../../media/audio/silero-audio.processor.js';
 import { ThreadedAudioProcessor } from '../../media/audio/threaded-audio.processor.js';
@@ -131,6 +132,8 @@ try {
     },
   });
   await app.listen(0, '127.0.0.1');
+  // As main.ts does once the app listens: the bench measures the service as it runs.
+  batchHelperThreads();
   const port = (app.getHttpServer().address() as AddressInfo).port;
   // One liveness probe, as an orchestrator sends within seconds of a start: the HTTP middleware opens the log context
   // (AsyncLocalStorage), which on Node 20 installs async hooks for the rest of the process's life. A deployed app
