@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Linux scheduling policies, as field 41 of `/proc/<pid>/task/<tid>/stat` gives them. */
+/** Linux's default scheduling policy, as field 41 of `/proc/<pid>/task/<tid>/stat` gives it. */
 const SCHED_OTHER = 0;
 
 /** What {@link batchHelperThreads} did. */
