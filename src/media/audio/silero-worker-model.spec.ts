@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { Worker as NodeWorker, type Worker } from 'node:worker_threads';
 import { SILERO_INPUT, SILERO_STATE, SileroModel, defaultSileroModelPath } from './silero-model.js';
 import { SileroWorkerModel } from './silero-worker-model.js';
 
@@ -25,6 +27,27 @@ function idleThreads(): Set<string> {
     }
   }
   return idle;
+}
+
+/**
+ * Starts a normal-priority thread per core that spins until the returned function is called (which waits for them
+ * to exit): meanwhile an idle-priority thread of this process gets no CPU.
+ */
+async function occupyEveryCore(): Promise<() => Promise<void>> {
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const spinners = Array.from(
+    { length: availableParallelism() },
+    () =>
+      new NodeWorker('const flag = new Int32Array(require("node:worker_threads").workerData); while (Atomics.load(flag, 0) === 0);', {
+        eval: true,
+        workerData: stop.buffer,
+      }),
+  );
+  await Promise.all(spinners.map((w) => once(w, 'online')));
+  return async () => {
+    Atomics.store(stop, 0, 1);
+    await Promise.all(spinners.map((w) => once(w, 'exit')));
+  };
 }
 
 describe(SileroWorkerModel.name, () => {
@@ -72,19 +95,25 @@ describe(SileroWorkerModel.name, () => {
   it('runs a batch the worker leaves unanswered on the calling thread, with the same result, until the worker answers', async () => {
     // 1 ms is far less than 100 windows take: every batch counts as starved.
     const worker = await SileroWorkerModel.load(defaultSileroModelPath(), { starvedAfterMs: 1 });
+    expect(worker.priority).toBe('idle');
+    const { input, state } = batchOf(100);
+    const want = await main.run(input, state, 100);
+    const [wantProbs, wantState] = [Array.from(want.probs), Array.from(want.state)];
+    // Starve the worker for real: normal-priority threads on every core leave an idle-priority thread no CPU, so it
+    // stays on the batch it was given (otherwise it may answer while this thread runs the batch too).
+    const freeCores = await occupyEveryCore();
     try {
-      const { input, state } = batchOf(100);
-      const want = await main.run(input, state, 100);
-      const [wantProbs, wantState] = [Array.from(want.probs), Array.from(want.state)];
       const first = await worker.run(input, state, 100);
       expect([Array.from(first.probs), Array.from(first.state)]).toEqual([wantProbs, wantState]);
       expect(worker.fallbackRuns).toBe(1);
+      expect(worker.starved).toBe(true);
       // The worker is still on the batch it was given: the next one does not wait for it. (100 windows run on this
       // thread in slices of 32; the rows still come out as one batch of 100 gives them, states included.)
       const second = await worker.run(input, state, 100);
       expect([Array.from(second.probs), Array.from(second.state)]).toEqual([wantProbs, wantState]);
       expect(worker.fallbackRuns).toBe(2);
     } finally {
+      await freeCores();
       await worker.release();
     }
   });
