@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker as NodeWorker, type Worker } from 'node:worker_threads';
+import { policyFromStat } from '../../common/helper-threads.js';
 import { SILERO_INPUT, SILERO_STATE, SileroModel, defaultSileroModelPath } from './silero-model.js';
 import { SileroWorkerModel } from './silero-worker-model.js';
 
@@ -15,13 +16,13 @@ function batchOf(n: number): { input: Float32Array; state: Float32Array } {
   return { input, state };
 }
 
-/** Threads of this process under Linux's SCHED_IDLE policy (5): field 41 of /proc/self/task/<tid>/stat. */
+/** Threads of this process under Linux's SCHED_IDLE policy (5). */
 function idleThreads(): Set<string> {
   const idle = new Set<string>();
   for (const tid of readdirSync('/proc/self/task')) {
     try {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38] === '5') idle.add(tid);
+      if (policyFromStat(stat) === 5) idle.add(tid);
     } catch {
       // The thread ended between the listing and the read.
     }
