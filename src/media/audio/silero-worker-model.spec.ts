@@ -123,9 +123,15 @@ describe(SileroWorkerModel.name, () => {
     const worker = await SileroWorkerModel.load(defaultSileroModelPath(), { starvedAfterMs: 1 });
     try {
       const { input, state } = batchOf(100);
-      await worker.run(input, state, 100);
+      // Starved while the batch is given (on a fast box the worker could otherwise answer inside the 1 ms).
+      const freeCores = await occupyEveryCore();
+      try {
+        await worker.run(input, state, 100);
+      } finally {
+        await freeCores();
+      }
       expect(worker.fallbackRuns).toBe(1); // given up on: the worker may or may not have answered it yet
-      // Only the test runs: the thread gets a core at once (10 s is for a box busy with other work).
+      // Only the test runs now: the thread gets a core at once (10 s is for a box busy with other work).
       const deadline = Date.now() + 10_000;
       while (worker.starved && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
       expect(worker.starved).toBe(false);
