@@ -1,12 +1,15 @@
 # syntax=docker/dockerfile:1
-# Build stage: dev dependencies and the TypeScript compiler stay here.
+# Build stage: the service's sources only (src/); dev dependencies and the TypeScript compiler stay here.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# onnxruntime-node's install step would fetch GPU (CUDA) libraries; the CPU build we use is inside the npm package.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/prune-onnxruntime.mjs ./scripts/
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev && node scripts/prune-onnxruntime.mjs
 
 # Runtime stage: glibc (onnxruntime-node's binary needs it), production dependencies, compiled code, non-root.
 FROM node:20-bookworm-slim
@@ -20,5 +23,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-# Node flags as in `npm start` (PRODUCTION_NODE_FLAGS in src/tools/bench/bench-env.ts says why).
+# The same Node flags as `npm start` (a test keeps them in step).
 CMD ["node", "--max-semi-space-size=32", "--no-parallel-scavenge", "dist/main.js"]

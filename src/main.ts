@@ -33,7 +33,9 @@ async function main(): Promise<void> {
       helperThreads,
     });
   } catch (err) {
-    process.stderr.write(`callbridge: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `callbridge: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   }
 }

@@ -12,8 +12,8 @@ describe('call path (Twilio → callbridge → Retell over SIP)', () => {
     h = await startHarness({ env: { MEDIA_MODE: 'off' } });
   });
   afterAll(() => h.close());
-  afterEach(() => {
-    h.stack.retell.reset();
+  afterEach(async () => {
+    await h.stack.retell.reset();
   });
 
   it('answers a signed inbound call with SIP TwiML for the call_id Retell issued, CallSid in its metadata', async () => {
@@ -31,11 +31,20 @@ describe('call path (Twilio → callbridge → Retell over SIP)', () => {
     expect(voiceTwiml).toContain(`<Sip>sip:${registration.callId}@${h.stack.retell.sipDomain};transport=tcp</Sip>`);
     expect(voiceTwiml).toContain(`action="${PUBLIC_URL}/twilio/dial-complete"`);
     expect(outcome.dials[0]).toMatchObject({ status: 'completed' });
-    const record = await eventually(async () => {
-      const r = await h.call(outcome.callSid);
-      return r.state === 'ended' && r.retell.events.some((e) => e.event === 'call_analyzed') ? r : undefined;
-    }, 5000, 'the call to end with its analysis');
-    expect(record).toMatchObject({ retellCallId: registration.callId, direction: 'inbound', from: caller.from, to: caller.to });
+    const record = await eventually(
+      async () => {
+        const r = await h.call(outcome.callSid);
+        return r.state === 'ended' && r.retell.events.some((e) => e.event === 'call_analyzed') ? r : undefined;
+      },
+      5000,
+      'the call to end with its analysis',
+    );
+    expect(record).toMatchObject({
+      retellCallId: registration.callId,
+      direction: 'inbound',
+      from: caller.from,
+      to: caller.to,
+    });
     expect(record.stateTimes).toHaveProperty('registered');
     expect(record.stateTimes).toHaveProperty('connected');
     expect(record.retell.disconnectionReason).toBeDefined();
@@ -43,37 +52,67 @@ describe('call path (Twilio → callbridge → Retell over SIP)', () => {
   });
 
   it('reuses the registered Retell call when Twilio repeats the voice webhook', async () => {
-    const outcome = await h.stack.twilio.runInboundCall({ ...caller, script: { durationMs: 200, voiceWebhookRepeats: 2 } });
-    expect(h.stack.retell.registrations.filter((r) => r.body.metadata && (r.body.metadata as Record<string, unknown>).twilio_call_sid === outcome.callSid)).toHaveLength(1);
+    const outcome = await h.stack.twilio.runInboundCall({
+      ...caller,
+      script: { durationMs: 200, voiceWebhookRepeats: 2 },
+    });
+    expect(
+      h.stack.retell.registrations.filter(
+        (r) => r.body.metadata && (r.body.metadata as Record<string, unknown>).twilio_call_sid === outcome.callSid,
+      ),
+    ).toHaveLength(1);
     const record = await h.call(outcome.callSid);
     expect(record.twilio.voiceWebhookCount).toBe(3);
   });
 
-  it.each(['none', 'wrong'] as const)('refuses a voice webhook signed %s with 403 and creates nothing', async (signature) => {
-    const registrationsBefore = h.stack.retell.registrations.length;
-    const params = { CallSid: `CAforged${signature}`, AccountSid: 'AC1', From: caller.from, To: caller.to, CallStatus: 'ringing', Direction: 'inbound' };
-    const res = await h.stack.twilio.sendWebhook({ url: `${PUBLIC_URL}/twilio/voice`, params, signature });
-    expect('status' in res && res.status).toBe(403);
-    expect((await h.api(`/calls/${params.CallSid}`)).status).toBe(404);
-    expect(h.stack.retell.registrations).toHaveLength(registrationsBefore);
-    const status = await h.stack.twilio.sendWebhook({ url: `${PUBLIC_URL}/twilio/status`, params: { ...params, CallStatus: 'completed' }, signature });
-    expect('status' in status && status.status).toBe(403);
-    expect((await h.api(`/calls/${params.CallSid}`)).status).toBe(404);
-  });
+  it.each(['none', 'wrong'] as const)(
+    'refuses a voice webhook signed %s with 403 and creates nothing',
+    async (signature) => {
+      const registrationsBefore = h.stack.retell.registrations.length;
+      const params = {
+        CallSid: `CAforged${signature}`,
+        AccountSid: 'AC1',
+        From: caller.from,
+        To: caller.to,
+        CallStatus: 'ringing',
+        Direction: 'inbound',
+      };
+      const res = await h.stack.twilio.sendWebhook({ url: `${PUBLIC_URL}/twilio/voice`, params, signature });
+      expect('status' in res && res.status).toBe(403);
+      expect((await h.api(`/calls/${params.CallSid}`)).status).toBe(404);
+      expect(h.stack.retell.registrations).toHaveLength(registrationsBefore);
+      const status = await h.stack.twilio.sendWebhook({
+        url: `${PUBLIC_URL}/twilio/status`,
+        params: { ...params, CallStatus: 'completed' },
+        signature,
+      });
+      expect('status' in status && status.status).toBe(403);
+      expect((await h.api(`/calls/${params.CallSid}`)).status).toBe(404);
+    },
+  );
 
   it('refuses a media stream upgrade without a valid signature', async () => {
     const socket = new WebSocket(`${h.url.replace('http', 'ws')}/twilio/media`);
-    const [code, reason] = await new Promise<[number, string]>((resolve) => socket.on('close', (c, r) => resolve([c, r.toString()])));
+    const [code, reason] = await new Promise<[number, string]>((resolve) =>
+      socket.on('close', (c, r) => resolve([c, r.toString()])),
+    );
     expect(code).toBe(1008);
     expect(reason).toBe('invalid signature');
-    const forged = new WebSocket(`${h.url.replace('http', 'ws')}/twilio/media`, { headers: { 'x-twilio-signature': 'bm9wZQ==' } });
+    const forged = new WebSocket(`${h.url.replace('http', 'ws')}/twilio/media`, {
+      headers: { 'x-twilio-signature': 'bm9wZQ==' },
+    });
     expect(await new Promise<number>((resolve) => forged.on('close', (c) => resolve(c)))).toBe(1008);
   });
 
   it('reaches the Twilio emulator with the right parameters for an outbound call', async () => {
     const res = await h.api('/calls', {
       method: 'POST',
-      body: JSON.stringify({ to: '+15557654321', agentId: 'agent_emulated', metadata: { crm: 'lead-42' }, dynamicVariables: { name: 'Ada' } }),
+      body: JSON.stringify({
+        to: '+15557654321',
+        agentId: 'agent_emulated',
+        metadata: { crm: 'lead-42' },
+        dynamicVariables: { name: 'Ada' },
+      }),
     });
     expect(res.status).toBe(201);
     const { callSid } = (await res.json()) as { callSid: string };
@@ -92,13 +131,24 @@ describe('call path (Twilio → callbridge → Retell over SIP)', () => {
     const call = [...h.stack.twilio.calls.values()].find((c) => c.callSid === callSid);
     expect(call).toBeDefined();
     expect((await call!.outcome).dials[0]).toMatchObject({ status: 'completed' });
-    const record = await eventually(async () => {
-      const r = await h.call(callSid);
-      return r.retellCallId ? r : undefined;
-    }, 5000, 'the outbound call to reach Retell');
-    expect(record).toMatchObject({ direction: 'outbound', metadata: { crm: 'lead-42' }, dynamicVariables: { name: 'Ada' } });
+    const record = await eventually(
+      async () => {
+        const r = await h.call(callSid);
+        return r.retellCallId ? r : undefined;
+      },
+      5000,
+      'the outbound call to reach Retell',
+    );
+    expect(record).toMatchObject({
+      direction: 'outbound',
+      metadata: { crm: 'lead-42' },
+      dynamicVariables: { name: 'Ada' },
+    });
     const registration = h.stack.retell.registrations.find((r) => r.callId === record.retellCallId)!;
-    expect(registration.body).toMatchObject({ direction: 'outbound', metadata: { crm: 'lead-42', twilio_call_sid: callSid } });
+    expect(registration.body).toMatchObject({
+      direction: 'outbound',
+      metadata: { crm: 'lead-42', twilio_call_sid: callSid },
+    });
     expect(registration.body.retell_llm_dynamic_variables).toMatchObject({ name: 'Ada' });
   });
 
@@ -114,9 +164,22 @@ describe('call path (Twilio → callbridge → Retell over SIP)', () => {
     const send = (CallStatus: string, SequenceNumber: number) =>
       h.stack.twilio.sendWebhook({
         url: `${PUBLIC_URL}/twilio/status`,
-        params: { CallSid: sid, AccountSid: 'AC1', From: caller.from, To: caller.to, Direction: 'inbound', CallStatus, SequenceNumber: String(SequenceNumber) },
+        params: {
+          CallSid: sid,
+          AccountSid: 'AC1',
+          From: caller.from,
+          To: caller.to,
+          Direction: 'inbound',
+          CallStatus,
+          SequenceNumber: String(SequenceNumber),
+        },
       });
-    for (const [status, seq] of [['completed', 3], ['initiated', 0], ['in-progress', 2], ['ringing', 1]] as const) {
+    for (const [status, seq] of [
+      ['completed', 3],
+      ['initiated', 0],
+      ['in-progress', 2],
+      ['ringing', 1],
+    ] as const) {
       const res = await send(status, seq);
       expect('status' in res && res.status).toBe(204);
     }
@@ -135,7 +198,7 @@ describe('Retell unavailable', () => {
   });
   afterAll(() => h.close());
   afterEach(async () => {
-    h.stack.retell.reset();
+    await h.stack.retell.reset();
     await h.stack.retell.up();
   });
 
@@ -170,7 +233,10 @@ describe('Retell unavailable', () => {
     h.stack.retell.failWith(500);
     const { outcome } = await fallbackCall();
     expect(outcome.twiml[0]!.xml).not.toContain('<Sip>');
-    expect(await h.call(outcome.callSid)).toMatchObject({ stateReason: 'retell_error', stateTimes: { fallback: expect.any(String) } });
+    expect(await h.call(outcome.callSid)).toMatchObject({
+      stateReason: 'retell_error',
+      stateTimes: { fallback: expect.any(String) },
+    });
   });
 });
 
@@ -184,7 +250,9 @@ describe('Retell webhooks', () => {
   it('refuses a wrong signature with 401, stores a correct one, and a retried one once', async () => {
     const outcome = await h.stack.twilio.runInboundCall({ ...caller, script: { durationMs: 200 } });
     const callId = (await h.call(outcome.callSid)).retellCallId!;
-    await eventually(async () => ((await h.call(outcome.callSid)).retell.events.some((e) => e.event === 'call_analyzed') ? true : undefined));
+    await eventually(async () =>
+      (await h.call(outcome.callSid)).retell.events.some((e) => e.event === 'call_analyzed') ? true : undefined,
+    );
     const before = (await h.call(outcome.callSid)).retell.events.length;
 
     for (const signature of ['wrong', 'none', 'stale'] as const) {
@@ -197,7 +265,10 @@ describe('Retell webhooks', () => {
     expect(stored.status).toBe(204);
     expect((await h.call(outcome.callSid)).retell.events).toHaveLength(before + 1);
     // Retell retries a delivery with the same body: twice more, acknowledged, stored once.
-    const retries = [await h.stack.retell.resend(callId, 'call_ended'), await h.stack.retell.resend(callId, 'call_ended')];
+    const retries = [
+      await h.stack.retell.resend(callId, 'call_ended'),
+      await h.stack.retell.resend(callId, 'call_ended'),
+    ];
     expect(retries.map((r) => r.status)).toEqual([204, 204]);
     const events = (await h.call(outcome.callSid)).retell.events.map((e) => e.event);
     expect(events).toHaveLength(before + 1);
@@ -206,10 +277,17 @@ describe('Retell webhooks', () => {
   });
 
   it('routes custom functions by name, 404 with a JSON error for an unknown one, 401 unsigned', async () => {
-    const unknown = await h.stack.retell.invokeFunction(`${PUBLIC_URL}/retell/functions/nope`, { name: 'nope', args: {} });
+    const unknown = await h.stack.retell.invokeFunction(`${PUBLIC_URL}/retell/functions/nope`, {
+      name: 'nope',
+      args: {},
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.json).toMatchObject({ error: 'unknown_function' });
-    const unsigned = await h.stack.retell.invokeFunction(`${PUBLIC_URL}/retell/functions/nope`, { name: 'nope', args: {}, signature: 'none' });
+    const unsigned = await h.stack.retell.invokeFunction(`${PUBLIC_URL}/retell/functions/nope`, {
+      name: 'nope',
+      args: {},
+      signature: 'none',
+    });
     expect(unsigned.status).toBe(401);
   });
 });
@@ -220,13 +298,28 @@ describe('a bad environment', () => {
   it('stops the process with exit code 1, naming each bad variable and printing no secret', () => {
     expect(existsSync(main)).toBe(true); // `npm test` builds first
     const result = spawnSync(process.execPath, [main], {
-      env: { PATH: process.env.PATH, PUBLIC_URL: 'not a url', MEDIA_MODE: 'relay', TWILIO_AUTH_TOKEN: 'leaky-secret', PORT: '99999' },
+      env: {
+        PATH: process.env.PATH,
+        PUBLIC_URL: 'not a url',
+        MEDIA_MODE: 'relay',
+        TWILIO_AUTH_TOKEN: 'leaky-secret',
+        PORT: '99999',
+      },
       encoding: 'utf8',
       timeout: 20_000,
       cwd: fileURLToPath(new URL('.', import.meta.url)),
     });
     expect(result.status).toBe(1);
-    for (const variable of ['PUBLIC_URL', 'PORT', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'RETELL_API_KEY', 'RETELL_AGENT_ID', 'API_TOKEN', 'AGENT_STREAM_URL']) {
+    for (const variable of [
+      'PUBLIC_URL',
+      'PORT',
+      'TWILIO_ACCOUNT_SID',
+      'TWILIO_AUTH_TOKEN',
+      'RETELL_API_KEY',
+      'RETELL_AGENT_ID',
+      'API_TOKEN',
+      'AGENT_STREAM_URL',
+    ]) {
       expect(result.stderr).toContain(variable);
     }
     expect(result.stderr).not.toContain('leaky-secret');

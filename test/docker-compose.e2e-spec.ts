@@ -29,7 +29,10 @@ describe('docker-compose.yml', () => {
   it('gives every service a healthcheck that runs a command', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       const test = service.healthcheck?.test;
-      expect({ name, ok: Array.isArray(test) ? ['CMD', 'CMD-SHELL'].includes(test[0]!) && test.length > 1 : typeof test === 'string' }).toEqual({
+      expect({
+        name,
+        ok: Array.isArray(test) ? ['CMD', 'CMD-SHELL'].includes(test[0]!) && test.length > 1 : typeof test === 'string',
+      }).toEqual({
         name,
         ok: true,
       });
@@ -40,7 +43,10 @@ describe('docker-compose.yml', () => {
   it('starts the app after its dependencies are healthy, with settings from .env', () => {
     const app = compose.services.app!;
     expect(app.env_file).toBe('.env');
-    expect(app.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+    expect(app.depends_on).toEqual({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
     expect(app.ports?.[0]).toMatch(/:3000$/);
   });
 
@@ -52,9 +58,11 @@ describe('docker-compose.yml', () => {
   });
 
   it('the image and `npm start` run Node with the flags the bench measured', async () => {
-    const { PRODUCTION_NODE_FLAGS } = await import('../src/tools/bench/bench-env.js');
+    const { PRODUCTION_NODE_FLAGS } = await import('../tools/bench/bench-env.js');
     const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
     expect(cmd).toEqual(['node', ...PRODUCTION_NODE_FLAGS, 'dist/main.js']);
     expect(pkg.scripts.start).toBe(['node', ...PRODUCTION_NODE_FLAGS, 'dist/main.js'].join(' '));
@@ -63,6 +71,7 @@ describe('docker-compose.yml', () => {
   it('.env.example documents every variable the app reads', async () => {
     const { ENV_VARIABLES } = await import('../src/config/env.schema.js');
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
-    for (const name of ENV_VARIABLES) expect({ name, documented: new RegExp(`^#? ?${name}=`, 'm').test(example) }).toEqual({ name, documented: true });
+    for (const name of ENV_VARIABLES)
+      expect({ name, documented: new RegExp(`^#? ?${name}=`, 'm').test(example) }).toEqual({ name, documented: true });
   });
 });

@@ -3,10 +3,14 @@ import { eventually, startHarness, type Harness } from './support/harness.js';
 import { speechSpan } from './support/labels.js';
 
 const finished = (h: Harness, sid: string) =>
-  eventually(async () => {
-    const r = await h.call(sid);
-    return r.media?.endedAt && r.media.analytics ? r : undefined;
-  }, 10_000, `final media record of ${sid}`);
+  eventually(
+    async () => {
+      const r = await h.call(sid);
+      return r.media?.endedAt && r.media.analytics ? r : undefined;
+    },
+    10_000,
+    `final media record of ${sid}`,
+  );
 
 describe('media gateway under bad input', () => {
   let h: Harness;
@@ -78,7 +82,9 @@ describe('media gateway under bad input', () => {
     const twilio = (await import('twilio')).default;
     const url = 'wss://callbridge.test/twilio/media';
     const signature = twilio.getExpectedTwilioSignature(h.stack.env.TWILIO_AUTH_TOKEN!, url, {});
-    const socket = new WebSocket(`${h.url.replace('http', 'ws')}/twilio/media`, { headers: { 'x-twilio-signature': signature } });
+    const socket = new WebSocket(`${h.url.replace('http', 'ws')}/twilio/media`, {
+      headers: { 'x-twilio-signature': signature },
+    });
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send('x'.repeat(1024 * 1024 + 1));
     const code = await new Promise<number>((resolve) => socket.once('close', resolve));

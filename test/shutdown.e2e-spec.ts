@@ -15,23 +15,27 @@ describe('graceful shutdown', () => {
 });
 
 async function shutDownMidCall(h: Harness): Promise<void> {
-    const calls = h.app.get(CallsService);
-    const call = h.stack.twilio.placeInboundCall({
-      from: '+15551112222',
-      to: '+15550000000',
-      script: { caller: [{ clip: 's1_clean', atMs: 0 }], durationMs: 60_000 },
-    });
-    // Mid-sentence: the caller's turn is open when the app stops.
-    await eventually(async () => ((await calls.get(call.callSid))?.media?.analytics?.talkTimeMs.caller ? true : undefined), 10_000, 'the caller to be heard');
-    const ready = await fetch(`${h.url}/health/ready`);
-    expect(ready.status).toBe(200);
+  const calls = h.app.get(CallsService);
+  const call = h.stack.twilio.placeInboundCall({
+    from: '+15551112222',
+    to: '+15550000000',
+    script: { caller: [{ clip: 's1_clean', atMs: 0 }], durationMs: 60_000 },
+  });
+  // Mid-sentence: the caller's turn is open when the app stops.
+  await eventually(
+    async () => ((await calls.get(call.callSid))?.media?.analytics?.talkTimeMs.caller ? true : undefined),
+    10_000,
+    'the caller to be heard',
+  );
+  const ready = await fetch(`${h.url}/health/ready`);
+  expect(ready.status).toBe(200);
 
-    await h.app.close();
+  await h.app.close();
 
-    const record = (await calls.get(call.callSid)) as CallRecord;
-    expect(record.media!.endedAt).toBeDefined();
-    // The caller's open turn was closed at the end of the stream and counted.
-    expect(record.media!.analytics!.talkTimeMs.caller).toBeGreaterThan(500);
-    await eventually(() => call.streams[0]?.record.closed, 5000, 'the stream socket to close');
-    expect(call.streams[0]!.record.closed).toMatchObject({ code: 1001, by: 'server' });
+  const record = (await calls.get(call.callSid)) as CallRecord;
+  expect(record.media!.endedAt).toBeDefined();
+  // The caller's open turn was closed at the end of the stream and counted.
+  expect(record.media!.analytics!.talkTimeMs.caller).toBeGreaterThan(500);
+  await eventually(() => call.streams[0]?.record.closed, 5000, 'the stream socket to close');
+  expect(call.streams[0]!.record.closed).toMatchObject({ code: 1001, by: 'server' });
 }

@@ -12,5 +12,8 @@ export type PlaceCallDto = z.infer<typeof PlaceCallSchema>;
 /** Query of `GET /calls`. */
 export const ListCallsSchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(/^[0-9a-z]{1,16}$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^[0-9a-z]{1,16}$/)
+    .optional(),
 });

@@ -14,7 +14,11 @@ describe('call state', () => {
   it(`${transition.name} stamps the time and the reason`, () => {
     const r = newCallRecord({ callSid: 'CA1', direction: 'inbound', from: 'a', to: 'b', now: new Date(0) });
     expect(transition(r, 'fallback', 'retell_timeout', new Date(1000))).toBe(true);
-    expect(r).toMatchObject({ state: 'fallback', stateReason: 'retell_timeout', stateTimes: { fallback: '1970-01-01T00:00:01.000Z' } });
+    expect(r).toMatchObject({
+      state: 'fallback',
+      stateReason: 'retell_timeout',
+      stateTimes: { fallback: '1970-01-01T00:00:01.000Z' },
+    });
     expect(transition(r, 'registered')).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 import { newCallRecord } from './call-state.js';
 import { InMemoryCallStore } from './in-memory-call-store.js';
 
-const record = (callSid: string) => newCallRecord({ callSid, direction: 'inbound', from: '+15550001', to: '+15550002' });
+const record = (callSid: string) =>
+  newCallRecord({ callSid, direction: 'inbound', from: '+15550001', to: '+15550002' });
 
 describe(InMemoryCallStore.name, () => {
   it('inserts once per CallSid and tells repeats apart', async () => {

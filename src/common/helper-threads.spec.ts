@@ -50,7 +50,15 @@ describe(batchHelperThreads.name, () => {
   });
 
   it('counts a thread it may not move and goes on with the others', () => {
-    const table = new FakeThreadTable(1, new Map([[1, OTHER], [2, OTHER], [3, OTHER]]), new Set([2]));
+    const table = new FakeThreadTable(
+      1,
+      new Map([
+        [1, OTHER],
+        [2, OTHER],
+        [3, OTHER],
+      ]),
+      new Set([2]),
+    );
     expect(batchHelperThreads(table)).toEqual({ supported: true, batched: 1, failed: 1 });
     expect(table.moved).toEqual([3]);
   });
@@ -60,8 +68,10 @@ describe(batchHelperThreads.name, () => {
   });
 
   // The real thing, in a child process: the test runner's own threads are not ours to change.
-  (process.platform === 'linux' ? it : it.skip)('moves a real process’s helpers to SCHED_BATCH and keeps its event loop at SCHED_OTHER', () => {
-    const script = `
+  (process.platform === 'linux' ? it : it.skip)(
+    'moves a real process’s helpers to SCHED_BATCH and keeps its event loop at SCHED_OTHER',
+    () => {
+      const script = `
       import { readdirSync, readFileSync } from 'node:fs';
       import { Worker } from 'node:worker_threads';
       const { batchHelperThreads, policyFromStat } = await import(${JSON.stringify(new URL('../../dist/common/helper-threads.js', import.meta.url).href)});
@@ -72,19 +82,22 @@ describe(batchHelperThreads.name, () => {
       await worker.terminate();
       process.stdout.write(JSON.stringify({ pid: process.pid, result, policies }));
     `;
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 })) as {
-      pid: number;
-      result: { batched: number; failed: number };
-      policies: Record<string, number>;
-    };
-    expect(out.result.failed).toBe(0);
-    // V8's platform threads and the worker's thread, at least.
-    expect(out.result.batched).toBeGreaterThanOrEqual(2);
-    expect(out.policies[String(out.pid)]).toBe(OTHER);
-    const helpers = Object.entries(out.policies).filter(([tid]) => tid !== String(out.pid));
-    expect(helpers.length).toBeGreaterThanOrEqual(out.result.batched);
-    for (const [, policy] of helpers) expect(policy).toBe(BATCH);
-  });
+      const out = JSON.parse(
+        execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 }),
+      ) as {
+        pid: number;
+        result: { batched: number; failed: number };
+        policies: Record<string, number>;
+      };
+      expect(out.result.failed).toBe(0);
+      // V8's platform threads and the worker's thread, at least.
+      expect(out.result.batched).toBeGreaterThanOrEqual(2);
+      expect(out.policies[String(out.pid)]).toBe(OTHER);
+      const helpers = Object.entries(out.policies).filter(([tid]) => tid !== String(out.pid));
+      expect(helpers.length).toBeGreaterThanOrEqual(out.result.batched);
+      for (const [, policy] of helpers) expect(policy).toBe(BATCH);
+    },
+  );
 });
 
 describe(policyFromStat.name, () => {

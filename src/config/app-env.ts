@@ -9,9 +9,7 @@ const NAMESPACE = 'callbridge';
 export const APP_ENV = getConfigToken(NAMESPACE);
 
 /** Where the app's settings come from: a raw environment to validate, or one main.ts already validated. */
-export type EnvSource =
-  | { readonly env: Readonly<Record<string, string | undefined>> }
-  | { readonly validated: AppEnv };
+export type EnvSource = { readonly env: Readonly<Record<string, string | undefined>> } | { readonly validated: AppEnv };
 
 /**
  * The `@nestjs/config` factory of the settings. A raw environment is validated once, when the app's providers are

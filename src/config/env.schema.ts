@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { VAD_THREADS } from '../media/audio/silero-thread.js';
+import { LOG_LEVELS } from '../logging/log-level.js';
+
+/** Where the default audio processor runs (`MediaModuleOptions.vadThread`). */
+const VAD_THREADS = ['main', 'worker', 'analysis'] as const;
 
 /** E.164 phone number, as Twilio expects in `To`/`From`. */
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -8,10 +11,14 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 const REQUIRED = { error: 'is required' };
 
 const httpUrl = () =>
-  z.string(REQUIRED).refine((v) => /^https?:\/\/[^\s/]+/i.test(v) && URL.canParse(v), { error: 'must be an http(s) URL' });
+  z
+    .string(REQUIRED)
+    .refine((v) => /^https?:\/\/[^\s/]+/i.test(v) && URL.canParse(v), { error: 'must be an http(s) URL' });
 
 const wsUrl = () =>
-  z.string(REQUIRED).refine((v) => /^wss?:\/\/[^\s/]+/i.test(v) && URL.canParse(v), { error: 'must be a ws:// or wss:// URL' });
+  z
+    .string(REQUIRED)
+    .refine((v) => /^wss?:\/\/[^\s/]+/i.test(v) && URL.canParse(v), { error: 'must be a ws:// or wss:// URL' });
 
 const intIn = (min: number, max: number, fallback: number) =>
   z
@@ -36,58 +43,50 @@ const optionalString = z
 export const MEDIA_MODES = ['fork', 'relay', 'off'] as const;
 export type MediaMode = (typeof MEDIA_MODES)[number];
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
 /**
  * Every setting callbridge reads from the environment. Validation runs once at boot; errors name the variable and
  * never echo its value (several are secrets).
  */
-export const EnvSchema = z
-  .object({
-    PORT: intIn(0, 65535, 3000),
-    PUBLIC_URL: httpUrl().transform((v) => v.replace(/\/+$/, '')),
-    TWILIO_ACCOUNT_SID: z
-      .string(REQUIRED)
-      .regex(/^AC[0-9a-fA-F]{32}$/, { error: 'must be AC followed by 32 hex digits' }),
-    TWILIO_AUTH_TOKEN: z
-      .string(REQUIRED)
-      .min(16, { error: 'is too short to be a Twilio auth token' }),
-    TWILIO_PHONE_NUMBER: optionalString.refine((v) => v === undefined || E164.test(v), {
-      error: 'must be an E.164 number such as +14155550100',
-    }),
-    TWILIO_API_BASE_URL: optionalString.pipe(httpUrl().optional()),
-    RETELL_API_KEY: z.string(REQUIRED).min(8, { error: 'is too short to be an API key' }),
-    RETELL_AGENT_ID: z.string(REQUIRED).min(1, { error: 'is empty' }),
-    RETELL_BASE_URL: optionalString
-      .transform((v) => v ?? 'https://api.retellai.com')
-      .pipe(httpUrl())
-      .transform((v) => v.replace(/\/+$/, '')),
-    RETELL_SIP_DOMAIN: optionalString
-      .transform((v) => v ?? 'sip.retellai.com')
-      .pipe(z.string().regex(/^[a-z0-9.-]+$/i, { error: 'must be a host name' })),
-    // Twilio gives up on a webhook after 15 s; the registration has to leave time for the fallback TwiML.
-    RETELL_REGISTER_TIMEOUT_MS: intIn(100, 10_000, 2000),
-    FALLBACK_MESSAGE: optionalString.transform(
-      (v) => v ?? 'Sorry, we cannot take your call right now. Please try again in a few minutes.',
-    ),
-    FALLBACK_NUMBER: optionalString.refine((v) => v === undefined || E164.test(v), {
-      error: 'must be an E.164 number such as +14155550100',
-    }),
-    MEDIA_MODE: optionalString
-      .transform((v) => v ?? 'fork')
-      .pipe(z.enum(MEDIA_MODES, { error: `must be one of ${MEDIA_MODES.join(', ')}` })),
-    AGENT_STREAM_URL: optionalString.pipe(wsUrl().optional()),
-    VAD_THREAD: optionalString
-      .transform((v) => v ?? 'analysis')
-      .pipe(z.enum(VAD_THREADS, { error: `must be one of ${VAD_THREADS.join(', ')}` })),
-    API_TOKEN: z
-      .string(REQUIRED)
-      .min(16, { error: 'must be at least 16 characters' }),
-    LOG_LEVEL: optionalString
-      .transform((v) => v ?? 'info')
-      .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
-  });
+export const EnvSchema = z.object({
+  PORT: intIn(0, 65535, 3000),
+  PUBLIC_URL: httpUrl().transform((v) => v.replace(/\/+$/, '')),
+  TWILIO_ACCOUNT_SID: z
+    .string(REQUIRED)
+    .regex(/^AC[0-9a-fA-F]{32}$/, { error: 'must be AC followed by 32 hex digits' }),
+  TWILIO_AUTH_TOKEN: z.string(REQUIRED).min(16, { error: 'is too short to be a Twilio auth token' }),
+  TWILIO_PHONE_NUMBER: optionalString.refine((v) => v === undefined || E164.test(v), {
+    error: 'must be an E.164 number such as +14155550100',
+  }),
+  TWILIO_API_BASE_URL: optionalString.pipe(httpUrl().optional()),
+  RETELL_API_KEY: z.string(REQUIRED).min(8, { error: 'is too short to be an API key' }),
+  RETELL_AGENT_ID: z.string(REQUIRED).min(1, { error: 'is empty' }),
+  RETELL_BASE_URL: optionalString
+    .transform((v) => v ?? 'https://api.retellai.com')
+    .pipe(httpUrl())
+    .transform((v) => v.replace(/\/+$/, '')),
+  RETELL_SIP_DOMAIN: optionalString
+    .transform((v) => v ?? 'sip.retellai.com')
+    .pipe(z.string().regex(/^[a-z0-9.-]+$/i, { error: 'must be a host name' })),
+  // Twilio gives up on a webhook after 15 s; the registration has to leave time for the fallback TwiML.
+  RETELL_REGISTER_TIMEOUT_MS: intIn(100, 10_000, 2000),
+  FALLBACK_MESSAGE: optionalString.transform(
+    (v) => v ?? 'Sorry, we cannot take your call right now. Please try again in a few minutes.',
+  ),
+  FALLBACK_NUMBER: optionalString.refine((v) => v === undefined || E164.test(v), {
+    error: 'must be an E.164 number such as +14155550100',
+  }),
+  MEDIA_MODE: optionalString
+    .transform((v) => v ?? 'fork')
+    .pipe(z.enum(MEDIA_MODES, { error: `must be one of ${MEDIA_MODES.join(', ')}` })),
+  AGENT_STREAM_URL: optionalString.pipe(wsUrl().optional()),
+  VAD_THREAD: optionalString
+    .transform((v) => v ?? 'analysis')
+    .pipe(z.enum(VAD_THREADS, { error: `must be one of ${VAD_THREADS.join(', ')}` })),
+  API_TOKEN: z.string(REQUIRED).min(16, { error: 'must be at least 16 characters' }),
+  LOG_LEVEL: optionalString
+    .transform((v) => v ?? 'info')
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+});
 
 /**
  * Rules that tie one variable to another. Checked on the raw environment, beside the schema, so a boot with several

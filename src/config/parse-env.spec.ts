@@ -37,7 +37,13 @@ describe(parseEnv.name, () => {
   });
 
   it('names every bad variable at once', () => {
-    const err = errorOf({ ...valid, PUBLIC_URL: undefined, PORT: 'eighty', MEDIA_MODE: 'relay', RETELL_REGISTER_TIMEOUT_MS: '60000' });
+    const err = errorOf({
+      ...valid,
+      PUBLIC_URL: undefined,
+      PORT: 'eighty',
+      MEDIA_MODE: 'relay',
+      RETELL_REGISTER_TIMEOUT_MS: '60000',
+    });
     expect(err.variables.sort()).toEqual(['AGENT_STREAM_URL', 'PORT', 'PUBLIC_URL', 'RETELL_REGISTER_TIMEOUT_MS']);
     expect(err.message).toContain('AGENT_STREAM_URL is required when MEDIA_MODE=relay');
     expect(err.message).toContain('PUBLIC_URL is required');
@@ -51,7 +57,12 @@ describe(parseEnv.name, () => {
   });
 
   it('rejects malformed phone numbers and URLs', () => {
-    const err = errorOf({ ...valid, FALLBACK_NUMBER: '555-1234', AGENT_STREAM_URL: 'http://x', TWILIO_ACCOUNT_SID: 'AC123' });
+    const err = errorOf({
+      ...valid,
+      FALLBACK_NUMBER: '555-1234',
+      AGENT_STREAM_URL: 'http://x',
+      TWILIO_ACCOUNT_SID: 'AC123',
+    });
     expect(err.variables.sort()).toEqual(['AGENT_STREAM_URL', 'FALLBACK_NUMBER', 'TWILIO_ACCOUNT_SID']);
   });
 

@@ -1,4 +1,4 @@
-import type { LogLevel } from '../config/env.schema.js';
+import type { LogLevel } from './log-level.js';
 
 /** Options of {@link LoggingModule}. */
 export interface LoggingModuleOptions {

@@ -21,7 +21,10 @@ export class PinoLoggerService implements LoggerService, OnApplicationShutdown {
         timestamp: pino.stdTimeFunctions.isoTime,
         mixin: () => callContext.fields(),
         // Belt and braces: these never belong in a log line.
-        redact: { paths: ['authToken', 'apiKey', 'headers.authorization', '*.authToken', '*.apiKey'], censor: '[redacted]' },
+        redact: {
+          paths: ['authToken', 'apiKey', 'headers.authorization', '*.authToken', '*.apiKey'],
+          censor: '[redacted]',
+        },
       },
       pino.destination({ dest: o.destination, sync: true }),
     );
@@ -51,12 +54,18 @@ export class PinoLoggerService implements LoggerService, OnApplicationShutdown {
   }
 
   /** Nest passes `(message, ...params, context)`; an Error's stack arrives as a string param for `error`. */
-  private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', message: unknown, rest: unknown[]): void {
+  private write(
+    level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal',
+    message: unknown,
+    rest: unknown[],
+  ): void {
     if (!this.pino.isLevelEnabled(level)) return;
     const params = [...rest];
-    const context = params.length && typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+    const context =
+      params.length && typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
     const fields: Record<string, unknown> = context ? { context } : {};
-    if (level === 'error' && typeof params[0] === 'string' && params[0].includes('\n    at ')) fields.stack = params.shift();
+    if (level === 'error' && typeof params[0] === 'string' && params[0].includes('\n    at '))
+      fields.stack = params.shift();
     if (params.length) fields.params = params;
     if (message instanceof Error) {
       this.pino[level]({ ...fields, err: message }, message.message);

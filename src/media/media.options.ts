@@ -67,7 +67,8 @@ export function resolveMediaOptions(options: MediaModuleOptions = {}): ResolvedM
   };
   const problems: string[] = [];
   if (!['fork', 'relay', 'off'].includes(r.mode)) problems.push('mode must be fork, relay or off');
-  if (!(VAD_THREADS as readonly unknown[]).includes(r.vadThread)) problems.push(`vadThread must be one of ${VAD_THREADS.join(', ')}`);
+  if (!(VAD_THREADS as readonly unknown[]).includes(r.vadThread))
+    problems.push(`vadThread must be one of ${VAD_THREADS.join(', ')}`);
   if (r.mode === 'relay' && !(r.agentStreamUrl && /^wss?:\/\//.test(r.agentStreamUrl))) {
     problems.push('agentStreamUrl (ws:// or wss://) is required in relay mode');
   }

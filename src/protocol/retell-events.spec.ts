@@ -22,7 +22,11 @@ describe(retellEventKey.name, () => {
 
 describe(parseRetellFunctionCall.name, () => {
   it('reads the {call, name, args} envelope', () => {
-    const r = parseRetellFunctionCall('escalate', { name: 'escalate', args: { reason: 'angry' }, call: { call_id: 'call_1' } });
+    const r = parseRetellFunctionCall('escalate', {
+      name: 'escalate',
+      args: { reason: 'angry' },
+      call: { call_id: 'call_1' },
+    });
     expect(r).toMatchObject({ name: 'escalate', args: { reason: 'angry' }, call: { call_id: 'call_1' } });
   });
 

@@ -67,7 +67,8 @@ export function parseRetellFunctionCall(routeName: string, body: unknown): Retel
   if (parsed.success && parsed.data.args !== undefined) {
     return { name: routeName, args: parsed.data.args, call: parsed.data.call };
   }
-  const bare = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const bare =
+    typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   return { name: routeName, args: bare };
 }
 

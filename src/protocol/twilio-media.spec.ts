@@ -14,7 +14,12 @@ describe(parseTwilioFrame.name, () => {
     const r = parseTwilioFrame(media());
     expect(r).toEqual({
       ok: true,
-      frame: { event: 'media', sequenceNumber: 3, streamSid: 'MZ1', media: { track: 'inbound', chunk: 1, timestamp: 160, payload: '//8=' } },
+      frame: {
+        event: 'media',
+        sequenceNumber: 3,
+        streamSid: 'MZ1',
+        media: { track: 'inbound', chunk: 1, timestamp: 160, payload: '//8=' },
+      },
     });
   });
 
@@ -46,7 +51,11 @@ describe(parseTwilioFrame.name, () => {
     ['an array', '[1,2]', 'invalid'],
     ['an unknown event', JSON.stringify({ event: 'hello', sequenceNumber: '1', streamSid: 'MZ' }), 'unknown_event'],
     ['a bad track', media({ media: { track: 'both', chunk: '1', timestamp: '0', payload: '' } }), 'invalid'],
-    ['a negative timestamp', media({ media: { track: 'inbound', chunk: '1', timestamp: '-20', payload: '' } }), 'invalid'],
+    [
+      'a negative timestamp',
+      media({ media: { track: 'inbound', chunk: '1', timestamp: '-20', payload: '' } }),
+      'invalid',
+    ],
     ['no sequence number', media({ sequenceNumber: undefined }), 'invalid'],
     ['no stream sid', media({ streamSid: 7 }), 'invalid'],
   ])('rejects %s without throwing', (_what, frame, reason) => {
@@ -56,7 +65,9 @@ describe(parseTwilioFrame.name, () => {
   });
 
   it('refuses oversized frames before parsing them', () => {
-    const big = media({ media: { track: 'inbound', chunk: '1', timestamp: '0', payload: 'A'.repeat(MAX_TWILIO_FRAME_BYTES) } });
+    const big = media({
+      media: { track: 'inbound', chunk: '1', timestamp: '0', payload: 'A'.repeat(MAX_TWILIO_FRAME_BYTES) },
+    });
     const r = parseTwilioFrame(big);
     expect(!r.ok && r.reason).toBe('oversized');
   });
@@ -64,7 +75,10 @@ describe(parseTwilioFrame.name, () => {
 
 describe(parseServerFrame.name, () => {
   it('parses what a stream server sends', () => {
-    expect(parseServerFrame('{"event":"clear","streamSid":"MZ1"}')).toEqual({ ok: true, frame: { event: 'clear', streamSid: 'MZ1' } });
+    expect(parseServerFrame('{"event":"clear","streamSid":"MZ1"}')).toEqual({
+      ok: true,
+      frame: { event: 'clear', streamSid: 'MZ1' },
+    });
     expect(parseServerFrame('{"event":"mark","streamSid":"MZ1","mark":{"name":"m1"}}').ok).toBe(true);
     expect(parseServerFrame('{"event":"media","streamSid":"MZ1","media":{}}').ok).toBe(false);
   });

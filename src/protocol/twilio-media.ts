@@ -120,7 +120,9 @@ function invalid(detail: string): ParsedTwilioFrame {
 /** The size check and JSON parse both directions share: a JSON object, or why the frame is refused. */
 function parseJsonFrame(
   data: string | Buffer,
-): { readonly ok: true; readonly json: Json } | { readonly ok: false; readonly reason: FrameRejection; readonly detail: string } {
+):
+  | { readonly ok: true; readonly json: Json }
+  | { readonly ok: false; readonly reason: FrameRejection; readonly detail: string } {
   const size = typeof data === 'string' ? data.length : data.byteLength;
   if (size > MAX_TWILIO_FRAME_BYTES) return { ok: false, reason: 'oversized', detail: `${size} bytes` };
   let json: unknown;
@@ -206,7 +208,15 @@ export function parseTwilioFrame(data: string | Buffer): ParsedTwilioFrame {
     case 'dtmf': {
       const d = json.dtmf;
       if (!isObject(d) || !str(d.digit)) return invalid('dtmf: missing digit');
-      return { ok: true, frame: { event, sequenceNumber, streamSid, dtmf: { track: str(d.track) ?? 'inbound_track', digit: d.digit as string } } };
+      return {
+        ok: true,
+        frame: {
+          event,
+          sequenceNumber,
+          streamSid,
+          dtmf: { track: str(d.track) ?? 'inbound_track', digit: d.digit as string },
+        },
+      };
     }
     case 'mark': {
       const m = json.mark;
@@ -217,7 +227,12 @@ export function parseTwilioFrame(data: string | Buffer): ParsedTwilioFrame {
       const s = isObject(json.stop) ? json.stop : {};
       return {
         ok: true,
-        frame: { event, sequenceNumber, streamSid, stop: { accountSid: str(s.accountSid) ?? '', callSid: str(s.callSid) ?? '' } },
+        frame: {
+          event,
+          sequenceNumber,
+          streamSid,
+          stop: { accountSid: str(s.accountSid) ?? '', callSid: str(s.callSid) ?? '' },
+        },
       };
     }
     default:

@@ -4,7 +4,10 @@ import { RetellWebhookSchema } from '../protocol/retell-events.js';
 import { RetellEventsService } from './retell-events.service.js';
 
 const event = (name: string, call: Record<string, unknown> = {}) =>
-  RetellWebhookSchema.parse({ event: name, call: { call_id: 'call_1', metadata: { twilio_call_sid: 'CA1' }, ...call } });
+  RetellWebhookSchema.parse({
+    event: name,
+    call: { call_id: 'call_1', metadata: { twilio_call_sid: 'CA1' }, ...call },
+  });
 
 async function setup() {
   const calls = new CallsService(new InMemoryCallStore());
@@ -32,7 +35,11 @@ describe(RetellEventsService.name, () => {
     await service.apply(event('transcript_updated', { transcript: 'Agent: Hi' }));
     await service.apply(event('transcript_updated', { transcript: 'Agent: Hi\nUser: Hello' }));
     await service.apply(
-      event('call_ended', { disconnection_reason: 'user_hangup', recording_url: 'https://r/1.wav', transcript: 'Agent: Hi\nUser: Hello\nAgent: Bye' }),
+      event('call_ended', {
+        disconnection_reason: 'user_hangup',
+        recording_url: 'https://r/1.wav',
+        transcript: 'Agent: Hi\nUser: Hello\nAgent: Bye',
+      }),
     );
     await service.apply(event('call_analyzed', { call_analysis: { call_successful: true } }));
     const r = (await calls.get('CA1'))!.retell;
@@ -42,12 +49,21 @@ describe(RetellEventsService.name, () => {
       recordingUrl: 'https://r/1.wav',
       analysis: { call_successful: true },
     });
-    expect(r.events.map((e) => e.event)).toEqual(['transcript_updated', 'transcript_updated', 'call_ended', 'call_analyzed']);
+    expect(r.events.map((e) => e.event)).toEqual([
+      'transcript_updated',
+      'transcript_updated',
+      'call_ended',
+      'call_analyzed',
+    ]);
   });
 
   it('finds the call by Retell call_id when metadata is missing, and ignores unknown calls', async () => {
     const { service } = await setup();
-    expect(await service.apply(RetellWebhookSchema.parse({ event: 'call_ended', call: { call_id: 'call_1' } }))).toBe('stored');
-    expect(await service.apply(RetellWebhookSchema.parse({ event: 'call_ended', call: { call_id: 'call_zzz' } }))).toBe('unknown_call');
+    expect(await service.apply(RetellWebhookSchema.parse({ event: 'call_ended', call: { call_id: 'call_1' } }))).toBe(
+      'stored',
+    );
+    expect(await service.apply(RetellWebhookSchema.parse({ event: 'call_ended', call: { call_id: 'call_zzz' } }))).toBe(
+      'unknown_call',
+    );
   });
 });

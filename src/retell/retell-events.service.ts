@@ -24,7 +24,11 @@ export class RetellEventsService {
   async apply(event: RetellWebhookEvent): Promise<RetellEventOutcome> {
     const callSid = await this.resolveCallSid(event);
     if (!callSid) {
-      this.logger.warn({ msg: 'retell event for an unknown call', event: event.event, retellCallId: event.call.call_id });
+      this.logger.warn({
+        msg: 'retell event for an unknown call',
+        event: event.event,
+        retellCallId: event.call.call_id,
+      });
       return 'unknown_call';
     }
     callContext.set({ callSid, retellCallId: event.call.call_id });

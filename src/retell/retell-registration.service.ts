@@ -38,6 +38,11 @@ export class RetellRegistrationService {
     @Inject(RESOLVED_RETELL_OPTIONS) private readonly options: ResolvedRetellOptions,
   ) {}
 
+  /** How long one registration may take before it counts as failed (ms). */
+  get timeoutMs(): number {
+    return this.options.registerTimeoutMs;
+  }
+
   /** The SIP URI Twilio dials for a registered call. */
   sipUri(callId: string): string {
     return `sip:${callId}@${this.options.sipDomain};transport=tcp`;
@@ -79,7 +84,8 @@ export class RetellRegistrationService {
       });
       return { callId: response.call_id, agentId: response.agent_id, sipUri: this.sipUri(response.call_id) };
     } catch (err) {
-      if (abort.signal.aborted) throw new RetellRegistrationError('retell_timeout', `register-phone-call took longer than ${timeoutMs} ms`);
+      if (abort.signal.aborted)
+        throw new RetellRegistrationError('retell_timeout', `register-phone-call took longer than ${timeoutMs} ms`);
       throw this.toRegistrationError(err, timeoutMs);
     } finally {
       clearTimeout(timer);

@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { verify } from 'retell-sdk';
 import { RESOLVED_RETELL_OPTIONS, RETELL_SIGNATURE_HEADER } from './retell.constants.js';

@@ -24,7 +24,10 @@ export class RetellWebhookController {
     }
     const parsed = RetellWebhookSchema.safeParse(body);
     if (!parsed.success) {
-      throw new BadRequestException({ error: 'invalid_event', message: parsed.error.issues.map((i) => i.message).join('; ') });
+      throw new BadRequestException({
+        error: 'invalid_event',
+        message: parsed.error.issues.map((i) => i.message).join('; '),
+      });
     }
     await this.events.apply(parsed.data);
   }

@@ -30,6 +30,12 @@ import { RetellWebhookController } from './retell-webhook.controller.js';
     RetellFunctionRegistry,
     RetellSignatureGuard,
   ],
-  exports: [RESOLVED_RETELL_OPTIONS, RETELL_CLIENT, RetellRegistrationService, RetellFunctionRegistry, RetellSignatureGuard],
+  exports: [
+    RESOLVED_RETELL_OPTIONS,
+    RETELL_CLIENT,
+    RetellRegistrationService,
+    RetellFunctionRegistry,
+    RetellSignatureGuard,
+  ],
 })
 export class RetellModule extends ConfigurableRetellModule {}

@@ -37,7 +37,11 @@ export function resolveRetellOptions(options: RetellModuleOptions): ResolvedRete
   if (!resolved.agentId) problems.push('agentId is required');
   if (!URL.canParse(resolved.baseUrl)) problems.push('baseUrl must be a URL');
   if (!/^[a-z0-9.-]+$/i.test(resolved.sipDomain)) problems.push('sipDomain must be a host name');
-  if (!Number.isInteger(resolved.registerTimeoutMs) || resolved.registerTimeoutMs < 1 || resolved.registerTimeoutMs > 14_000) {
+  if (
+    !Number.isInteger(resolved.registerTimeoutMs) ||
+    resolved.registerTimeoutMs < 1 ||
+    resolved.registerTimeoutMs > 14_000
+  ) {
     problems.push('registerTimeoutMs must be an integer from 1 to 14000 (Twilio waits 15 s)');
   }
   if (problems.length) throw new Error(`RetellModule: ${problems.join('; ')}`);

@@ -14,7 +14,12 @@ describe(CallStatusService.name, () => {
     const service = new CallStatusService(calls);
     await calls.open({ callSid: 'CA1', direction: 'outbound', from: 'a', to: 'b' });
     await calls.transition('CA1', 'connected');
-    for (const [s, n] of [['initiated', 0], ['completed', 3], ['ringing', 1], ['in-progress', 2]] as const) {
+    for (const [s, n] of [
+      ['initiated', 0],
+      ['completed', 3],
+      ['ringing', 1],
+      ['in-progress', 2],
+    ] as const) {
       await service.apply(status(s, n));
     }
     const r = (await calls.get('CA1'))!;
@@ -44,7 +49,7 @@ describe(CallStatusService.name, () => {
     expect(await calls.get('CA1')).toMatchObject({ state: 'failed', stateReason: 'no-answer' });
   });
 
-  it('refuses a status that is not Twilio\'s', async () => {
+  it("refuses a status that is not Twilio's", async () => {
     const service = new CallStatusService(new CallsService(new InMemoryCallStore()));
     await expect(service.apply(status('exploded', 1))).rejects.toThrow('CallStatus');
   });

@@ -29,7 +29,8 @@ export class CallStatusService {
   async apply(params: TwilioParams): Promise<CallRecord | undefined> {
     const { CallSid: callSid, CallStatus: status } = params;
     if (!callSid) throw new BadRequestException({ error: 'missing_call_sid', message: 'CallSid is required' });
-    if (!isCallStatus(status)) throw new BadRequestException({ error: 'bad_status', message: 'CallStatus is not a Twilio call status' });
+    if (!isCallStatus(status))
+      throw new BadRequestException({ error: 'bad_status', message: 'CallStatus is not a Twilio call status' });
     callContext.set({ callSid });
     const seq = parseCount(params.SequenceNumber);
     // A callback can be the first we hear of a call (an outbound call's `initiated`): open the record from it.
@@ -63,7 +64,11 @@ export class CallStatusService {
       if (TERMINAL_CALL_STATUSES.has(status)) {
         // Never reached an agent or a fallback → the call failed; otherwise it simply ended.
         const neverConnected = d.state === 'ringing' || d.state === 'registered';
-        transition(d, status === 'completed' || !neverConnected ? 'ended' : 'failed', status === 'completed' ? undefined : status);
+        transition(
+          d,
+          status === 'completed' || !neverConnected ? 'ended' : 'failed',
+          status === 'completed' ? undefined : status,
+        );
       }
     });
     this.logger.log({ msg: 'call status', status, sequenceNumber: seq, applied });

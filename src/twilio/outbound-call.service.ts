@@ -41,7 +41,10 @@ export class OutboundCallService {
   async place(request: OutboundCallRequest): Promise<{ callSid: string }> {
     const from = this.options.phoneNumber;
     if (!from) {
-      throw new ServiceUnavailableException({ error: 'outbound_not_configured', message: 'TWILIO_PHONE_NUMBER is not set' });
+      throw new ServiceUnavailableException({
+        error: 'outbound_not_configured',
+        message: 'TWILIO_PHONE_NUMBER is not set',
+      });
     }
     let sid: string;
     try {

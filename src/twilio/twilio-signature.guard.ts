@@ -15,7 +15,11 @@ export class TwilioSignatureGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request & { rawBody?: Buffer }>();
     if (this.isValid(req)) return true;
-    this.logger.warn({ msg: 'twilio signature rejected', path: req.path, signed: Boolean(req.headers['x-twilio-signature']) });
+    this.logger.warn({
+      msg: 'twilio signature rejected',
+      path: req.path,
+      signed: Boolean(req.headers['x-twilio-signature']),
+    });
     throw new ForbiddenException({ error: 'invalid_signature', message: 'Twilio signature missing or invalid' });
   }
 

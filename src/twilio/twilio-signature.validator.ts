@@ -3,7 +3,11 @@ import type { IncomingMessage } from 'node:http';
 import twilio from 'twilio';
 // Not re-exported at the package root; the file is public API of the package (see its d.ts).
 import { getSignatureAlgorithm } from 'twilio/lib/webhooks/webhooks.js';
-import { RESOLVED_TWILIO_OPTIONS, TWILIO_SIGNATURE_HEADER, TWILIO_SIGNATURE_SETTINGS_HEADER } from './twilio.constants.js';
+import {
+  RESOLVED_TWILIO_OPTIONS,
+  TWILIO_SIGNATURE_HEADER,
+  TWILIO_SIGNATURE_SETTINGS_HEADER,
+} from './twilio.constants.js';
 import type { ResolvedTwilioOptions } from './twilio.options.js';
 
 /** The parts of a request signature validation needs. */
@@ -42,9 +46,21 @@ export class TwilioSignatureValidator {
     const algorithm = getSignatureAlgorithm(header(req.headers, TWILIO_SIGNATURE_SETTINGS_HEADER));
     if (url.includes('bodySHA256=')) {
       if (!req.rawBody) return false;
-      return twilio.validateRequestWithBody(this.options.authToken, signature, url, req.rawBody.toString('utf8'), algorithm);
+      return twilio.validateRequestWithBody(
+        this.options.authToken,
+        signature,
+        url,
+        req.rawBody.toString('utf8'),
+        algorithm,
+      );
     }
-    return twilio.validateRequest(this.options.authToken, signature, url, req.params as Record<string, string>, algorithm);
+    return twilio.validateRequest(
+      this.options.authToken,
+      signature,
+      url,
+      req.params as Record<string, string>,
+      algorithm,
+    );
   }
 
   /**

@@ -36,6 +36,13 @@ import { VoiceWebhookController } from './voice-webhook.controller.js';
     CallStatusService,
     OutboundCallService,
   ],
-  exports: [RESOLVED_TWILIO_OPTIONS, TWILIO_CLIENT, TwilioSignatureValidator, TwilioSignatureGuard, TwimlFactory, OutboundCallService],
+  exports: [
+    RESOLVED_TWILIO_OPTIONS,
+    TWILIO_CLIENT,
+    TwilioSignatureValidator,
+    TwilioSignatureGuard,
+    TwimlFactory,
+    OutboundCallService,
+  ],
 })
 export class TwilioModule extends ConfigurableTwilioModule {}

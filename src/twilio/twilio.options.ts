@@ -53,10 +53,13 @@ export function resolveTwilioOptions(options: TwilioModuleOptions): ResolvedTwil
     mediaMode: options.mediaMode ?? 'fork',
   };
   const problems: string[] = [];
-  if (!/^AC[0-9a-f]{32}$/i.test(resolved.accountSid ?? '')) problems.push('accountSid must be AC followed by 32 hex digits');
+  if (!/^AC[0-9a-f]{32}$/i.test(resolved.accountSid ?? ''))
+    problems.push('accountSid must be AC followed by 32 hex digits');
   if (!resolved.authToken) problems.push('authToken is required');
-  if (!/^https?:\/\//i.test(resolved.publicUrl) || !URL.canParse(resolved.publicUrl)) problems.push('publicUrl must be an http(s) URL');
-  if (resolved.apiBaseUrl !== undefined && !URL.canParse(resolved.apiBaseUrl)) problems.push('apiBaseUrl must be a URL');
+  if (!/^https?:\/\//i.test(resolved.publicUrl) || !URL.canParse(resolved.publicUrl))
+    problems.push('publicUrl must be an http(s) URL');
+  if (resolved.apiBaseUrl !== undefined && !URL.canParse(resolved.apiBaseUrl))
+    problems.push('apiBaseUrl must be a URL');
   if (!['fork', 'relay', 'off'].includes(resolved.mediaMode)) problems.push('mediaMode must be fork, relay or off');
   if (problems.length) throw new Error(`TwilioModule: ${problems.join('; ')}`);
   return resolved;

@@ -1,16 +1,20 @@
 import { CallsService } from '../calls/calls.service.js';
 import { InMemoryCallStore } from '../calls/in-memory-call-store.js';
-import { resolveRetellOptions } from '../retell/retell.options.js';
 import { RetellRegistrationError } from '../retell/retell-registration.error.js';
-import type { PhoneCallRegistration, RegisteredCall, RetellRegistrationService } from '../retell/retell-registration.service.js';
+import type {
+  PhoneCallRegistration,
+  RegisteredCall,
+  RetellRegistrationService,
+} from '../retell/retell-registration.service.js';
 import { resolveTwilioOptions, type TwilioModuleOptions } from './twilio.options.js';
 import { TwilioSignatureValidator } from './twilio-signature.validator.js';
 import { TwimlFactory } from './twiml.factory.js';
 import { VoiceCallService } from './voice-call.service.js';
 
 /** Stands in for Retell: counts registrations, answers after `delayMs`, or fails. */
-class FakeRegistration implements Pick<RetellRegistrationService, 'register' | 'sipUri'> {
+class FakeRegistration implements Pick<RetellRegistrationService, 'register' | 'sipUri' | 'timeoutMs'> {
   readonly calls: PhoneCallRegistration[] = [];
+  readonly timeoutMs = 200;
   delayMs = 0;
   failWith: RetellRegistrationError | undefined;
 
@@ -34,11 +38,10 @@ function setup(twilioOver: Partial<TwilioModuleOptions> = {}) {
     publicUrl: 'https://cb.example.com',
     ...twilioOver,
   });
-  const retellOptions = resolveRetellOptions({ apiKey: 'key_1234567', agentId: 'agent_1', registerTimeoutMs: 200 });
   const calls = new CallsService(new InMemoryCallStore());
   const retell = new FakeRegistration();
   const twiml = new TwimlFactory(twilioOptions, new TwilioSignatureValidator(twilioOptions));
-  const service = new VoiceCallService(calls, retell as unknown as RetellRegistrationService, twiml, twilioOptions, retellOptions);
+  const service = new VoiceCallService(calls, retell as unknown as RetellRegistrationService, twiml, twilioOptions);
   return { service, calls, retell };
 }
 
@@ -53,7 +56,9 @@ describe(VoiceCallService.name, () => {
     expect(retell.calls[0]!.dynamicVariables).toMatchObject({ twilio_call_sid: 'CA1', caller_number: '+15550001' });
     expect(xml).toMatch(/<Start><Stream url="wss:\/\/cb\.example\.com\/twilio\/media" track="both_tracks"/);
     expect(xml).toContain('<Parameter name="callSid" value="CA1"/>');
-    expect(xml).toContain('<Dial action="https://cb.example.com/twilio/dial-complete" method="POST" answerOnBridge="true">');
+    expect(xml).toContain(
+      '<Dial action="https://cb.example.com/twilio/dial-complete" method="POST" answerOnBridge="true">',
+    );
     expect(xml).toContain('<Sip>sip:call_1@sip.retellai.com;transport=tcp</Sip>');
     expect(xml.indexOf('<Start>')).toBeLessThan(xml.indexOf('<Dial'));
     expect(await calls.get('CA1')).toMatchObject({ state: 'registered', retellCallId: 'call_1' });
@@ -70,7 +75,10 @@ describe(VoiceCallService.name, () => {
   });
 
   it('answers the fallback and records why when Retell fails', async () => {
-    const { service, calls, retell } = setup({ fallbackNumber: '+15559999', fallbackMessage: 'One moment & please hold' });
+    const { service, calls, retell } = setup({
+      fallbackNumber: '+15559999',
+      fallbackMessage: 'One moment & please hold',
+    });
     retell.failWith = new RetellRegistrationError('retell_unreachable', 'ECONNREFUSED');
     const xml = await service.answer(inbound);
     expect(xml).toContain('<Say>One moment &amp; please hold</Say>');

@@ -4,8 +4,6 @@ import { FINAL_STATES, transition } from '../calls/call-state.js';
 import { CallsService } from '../calls/calls.service.js';
 import { callContext } from '../logging/call-context.js';
 import type { DialCompleteParams, TwilioParams } from '../protocol/twilio-webhooks.js';
-import { RESOLVED_RETELL_OPTIONS } from '../retell/retell.constants.js';
-import type { ResolvedRetellOptions } from '../retell/retell.options.js';
 import { RetellRegistrationError } from '../retell/retell-registration.error.js';
 import { RetellRegistrationService } from '../retell/retell-registration.service.js';
 import { RESOLVED_TWILIO_OPTIONS } from './twilio.constants.js';
@@ -35,7 +33,6 @@ export class VoiceCallService {
     private readonly retell: RetellRegistrationService,
     private readonly twiml: TwimlFactory,
     @Inject(RESOLVED_TWILIO_OPTIONS) private readonly options: ResolvedTwilioOptions,
-    @Inject(RESOLVED_RETELL_OPTIONS) private readonly retellOptions: ResolvedRetellOptions,
   ) {}
 
   /** Answers `POST /twilio/voice` with TwiML. */
@@ -89,14 +86,14 @@ export class VoiceCallService {
   }
 
   private async claimAndRegister(record: CallRecord): Promise<Registration> {
-    const deadline = Date.now() + this.retellOptions.registerTimeoutMs + 500;
+    const deadline = Date.now() + this.retell.timeoutMs + 500;
     for (;;) {
       let claimed = false;
       const current = await this.calls.update(record.callSid, (d) => {
         if (d.retellCallId || d.state === 'fallback' || FINAL_STATES.has(d.state)) return false;
         const claimAge = d.registrationStartedAt ? Date.now() - Date.parse(d.registrationStartedAt) : Infinity;
         // A claim older than the registration deadline belongs to an instance that died: take it over.
-        if (claimAge <= this.retellOptions.registerTimeoutMs + 1000) return false;
+        if (claimAge <= this.retell.timeoutMs + 1000) return false;
         d.registrationStartedAt = new Date().toISOString();
         claimed = true;
       });
@@ -140,7 +137,11 @@ export class VoiceCallService {
       return { ok: true, callId: registered.callId };
     } catch (err) {
       const reason = err instanceof RetellRegistrationError ? err.reason : 'retell_error';
-      this.logger.warn({ msg: 'retell registration failed: answering with fallback', reason, error: (err as Error).message });
+      this.logger.warn({
+        msg: 'retell registration failed: answering with fallback',
+        reason,
+        error: (err as Error).message,
+      });
       await this.calls.transition(record.callSid, 'fallback', reason);
       return { ok: false, reason };
     }

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.factory.js';
 import type { CallRecord } from '../../src/calls/call-record.js';
-import { startEmulatorStack, type EmulatorStack, type EmulatorStackOptions } from '../../src/emulator/index.js';
+import { startEmulatorStack, type EmulatorStack, type EmulatorStackOptions } from '../../emulators/index.js';
 
 /** What the app believes its URL is; the emulators sign against it and deliver to the real address. */
 export const PUBLIC_URL = 'https://callbridge.test';
@@ -58,7 +58,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ...init,
         headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json', ...init.headers },
       }),
-    call: async (callSid) => (await (await fetch(`${url}/calls/${callSid}`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json()) as CallRecord,
+    call: async (callSid) =>
+      (await (
+        await fetch(`${url}/calls/${callSid}`, { headers: { authorization: `Bearer ${API_TOKEN}` } })
+      ).json()) as CallRecord,
     close: async () => {
       await stack.close();
       await booted.close();
@@ -67,7 +70,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assetsAudioDir } from '../../src/common/wav.js';
+import { assetsAudioDir } from '../../emulators/wav.js';
 
 interface Labels {
   readonly frame_ms: number;

@@ -15,7 +15,11 @@ export async function expectModelRan(app: INestApplication, vadThread: VadThread
     expect(processor).toBeInstanceOf(ThreadedAudioProcessor);
     const threaded = processor as ThreadedAudioProcessor;
     // The thread reports its counters twice a second.
-    await eventually(() => (threaded.analysisStats.runs > 0 ? true : undefined), 2000, 'the analysis thread to report model runs');
+    await eventually(
+      () => (threaded.analysisStats.runs > 0 ? true : undefined),
+      2000,
+      'the analysis thread to report model runs',
+    );
     expect(threaded.fallbackStats).toEqual({ starvations: 0, streamsMoved: 0, streamsBack: 0, starving: false });
     return;
   }

@@ -77,7 +77,11 @@ export class ConversationAnalyzer {
     const deadAir = silences(c.segments, a.segments, end);
     return {
       responseLatenciesMs: latencies,
-      responseLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies.length ? Math.max(...latencies) : null },
+      responseLatencyMs: {
+        p50: percentile(latencies, 50),
+        p95: percentile(latencies, 95),
+        max: latencies.length ? Math.max(...latencies) : null,
+      },
       interruptions: interruptions(c.segments, a.segments, a.open),
       deadAir,
       talkTimeMs: { caller: total(c.segments), agent: total(a.segments) },

@@ -6,7 +6,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AudioEvent, AudioStream } from './audio-processor.interface.js';
 import { WORKER_BATCH_DEFAULTS } from './audio-processor.options.js';
-import { readFrameBatch, type AnalysisWorkerData, type FromAnalysisThread, type ToAnalysisThread } from './analysis-thread.protocol.js';
+import {
+  readFrameBatch,
+  type AnalysisWorkerData,
+  type FromAnalysisThread,
+  type ToAnalysisThread,
+} from './analysis-thread.protocol.js';
 import { SileroAudioProcessor } from './silero-audio.processor.js';
 import { lowerThreadPriority } from './thread-priority.js';
 

@@ -140,7 +140,10 @@ export const DEFAULT_AUDIO_PROCESSOR_OPTIONS: ResolvedAudioProcessorOptions = {
 /** Applies defaults and validates; throws on nonsense so a bad config fails at boot. */
 export function resolveAudioProcessorOptions(options: SileroAudioProcessorOptions = {}): ResolvedAudioProcessorOptions {
   const modelThread = options.modelThread ?? DEFAULT_AUDIO_PROCESSOR_OPTIONS.modelThread;
-  const d = modelThread === 'worker' ? { ...DEFAULT_AUDIO_PROCESSOR_OPTIONS, ...WORKER_BATCH_DEFAULTS } : DEFAULT_AUDIO_PROCESSOR_OPTIONS;
+  const d =
+    modelThread === 'worker'
+      ? { ...DEFAULT_AUDIO_PROCESSOR_OPTIONS, ...WORKER_BATCH_DEFAULTS }
+      : DEFAULT_AUDIO_PROCESSOR_OPTIONS;
   const r: ResolvedAudioProcessorOptions = {
     trackDetectors: { ...d.trackDetectors, ...options.trackDetectors },
     turns: { ...d.turns, ...options.turns },
@@ -167,12 +170,14 @@ export function resolveAudioProcessorOptions(options: SileroAudioProcessorOption
   }
   const { startThreshold, stopThreshold, minSpeechMs, hangoverMs } = r.turns;
   if (!(startThreshold > 0 && startThreshold <= 1)) problems.push('turns.startThreshold must be in (0, 1]');
-  if (!(stopThreshold > 0 && stopThreshold <= startThreshold)) problems.push('turns.stopThreshold must be in (0, startThreshold]');
+  if (!(stopThreshold > 0 && stopThreshold <= startThreshold))
+    problems.push('turns.stopThreshold must be in (0, startThreshold]');
   if (!(minSpeechMs >= 0)) problems.push('turns.minSpeechMs must be >= 0');
   if (!(hangoverMs > 0)) problems.push('turns.hangoverMs must be > 0');
   if (!(r.reorder.windowMs >= 0)) problems.push('reorder.windowMs must be >= 0');
   for (const key of ['slots', 'slotBytes', 'historySize'] as const) {
-    if (!(Number.isInteger(r.reorder[key]) && r.reorder[key] > 0)) problems.push(`reorder.${key} must be a positive integer`);
+    if (!(Number.isInteger(r.reorder[key]) && r.reorder[key] > 0))
+      problems.push(`reorder.${key} must be a positive integer`);
   }
   for (const key of ['maxQueuedWindows', 'maxBatch'] as const) {
     if (!(Number.isInteger(r[key]) && r[key] >= 1)) problems.push(`${key} must be a positive integer`);

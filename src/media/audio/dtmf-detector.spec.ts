@@ -1,6 +1,6 @@
 import { DEFAULT_DTMF_OPTIONS, DtmfDetector, NO_KEY } from './dtmf-detector.js';
 import { MULAW_TO_FLOAT } from './mulaw.js';
-import { labelledClip } from './testing/labelled-clip.js';
+import { labelledClip } from '../../../test/support/audio/labelled-clip.js';
 
 const RATE = 8000;
 const BLOCK = DEFAULT_DTMF_OPTIONS.blockSize;
@@ -13,7 +13,10 @@ function tone(row: number, col: number, ms: number, rowDb = -10, colDb = rowDb):
   const n = (ms * RATE) / 1000;
   const ar = Math.SQRT2 * 10 ** (rowDb / 20);
   const ac = Math.SQRT2 * 10 ** (colDb / 20);
-  return Float32Array.from({ length: n }, (_, i) => ar * Math.sin((2 * Math.PI * row * i) / RATE) + ac * Math.sin((2 * Math.PI * col * i) / RATE + 1));
+  return Float32Array.from(
+    { length: n },
+    (_, i) => ar * Math.sin((2 * Math.PI * row * i) / RATE) + ac * Math.sin((2 * Math.PI * col * i) / RATE + 1),
+  );
 }
 
 function concat(...parts: Float32Array[]): Float32Array {

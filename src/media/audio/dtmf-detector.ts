@@ -132,7 +132,14 @@ export class DtmfDetector {
     const c1 = coeffs[from + 1]!;
     const c2 = coeffs[from + 2]!;
     const c3 = coeffs[from + 3]!;
-    let a1 = 0, a2 = 0, b1 = 0, b2 = 0, d1 = 0, d2 = 0, e1 = 0, e2 = 0;
+    let a1 = 0,
+      a2 = 0,
+      b1 = 0,
+      b2 = 0,
+      d1 = 0,
+      d2 = 0,
+      e1 = 0,
+      e2 = 0;
     for (let i = offset; i < offset + n; i++) {
       const v = x[i]!;
       const a0 = v + c0 * a1 - a2;

@@ -1,6 +1,6 @@
 import { DEFAULT_ENERGY_GATE_OPTIONS, EnergyGate } from './energy-gate.js';
 import { MULAW_TO_FLOAT } from './mulaw.js';
-import { labelledClip } from './testing/labelled-clip.js';
+import { labelledClip } from '../../../test/support/audio/labelled-clip.js';
 
 const RATE = 8000;
 
@@ -88,12 +88,18 @@ describe(EnergyGate.name, () => {
   it('stays shut on the noise-only clips and opens on the sentence of every given speech clip', () => {
     for (const name of ['only_white', 'only_pink', 'only_silence']) {
       const clip = labelledClip(name);
-      const { open } = run(gate(), Float32Array.from(clip.samples, (b) => MULAW_TO_FLOAT[b]!));
+      const { open } = run(
+        gate(),
+        Float32Array.from(clip.samples, (b) => MULAW_TO_FLOAT[b]!),
+      );
       expect({ name, opened: open.filter(Boolean).length }).toEqual({ name, opened: 0 });
     }
     for (const name of ['s1_clean', 's1_white_snr10', 's2_pink_snr10']) {
       const clip = labelledClip(name);
-      const { open } = run(gate(), Float32Array.from(clip.samples, (b) => MULAW_TO_FLOAT[b]!));
+      const { open } = run(
+        gate(),
+        Float32Array.from(clip.samples, (b) => MULAW_TO_FLOAT[b]!),
+      );
       const first = open.indexOf(true) * 32;
       expect({ name, first: Math.abs(first - clip.onsetMs) <= 96 }).toEqual({ name, first: true });
     }

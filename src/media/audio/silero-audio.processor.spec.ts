@@ -7,10 +7,13 @@ import { resolveAudioProcessorOptions, type SileroAudioProcessorOptions } from '
 import { createDefaultAudioProcessor } from './default-audio-processor.js';
 import { SileroAudioProcessor } from './silero-audio.processor.js';
 import type { SileroAudioStream } from './silero-audio.stream.js';
-import { clipFrames, playFrames } from './testing/clip-frames.js';
-import { labelledClip, type LabelledClip } from './testing/labelled-clip.js';
+import { clipFrames, playFrames } from '../../../test/support/audio/clip-frames.js';
+import { labelledClip, type LabelledClip } from '../../../test/support/audio/labelled-clip.js';
 
-const SPEECH = ['s1_clean', 's1_white_snr20', 's1_white_snr10', 's1_pink_snr20', 's1_pink_snr10'].flatMap((n) => [n, n.replace('s1', 's2')]);
+const SPEECH = ['s1_clean', 's1_white_snr20', 's1_white_snr10', 's1_pink_snr20', 's1_pink_snr10'].flatMap((n) => [
+  n,
+  n.replace('s1', 's2'),
+]);
 const CLEAN = ['s1_clean', 's2_clean'];
 
 let processor: SileroAudioProcessor;
@@ -21,9 +24,6 @@ afterAll(async () => {
   await processor.onApplicationShutdown();
 });
 
-const starts = (events: AudioEvent[]) => events.filter((e) => e.type === 'speech.started');
-const stops = (events: AudioEvent[]) => events.filter((e) => e.type === 'speech.stopped');
-
 async function play(clip: LabelledClip, frames: AudioFrame[] = clipFrames(clip.samples)) {
   return playFrames(processor, frames);
 }
@@ -31,7 +31,12 @@ async function play(clip: LabelledClip, frames: AudioFrame[] = clipFrames(clip.s
 /** Clip cut to start `leadMs` before its labelled onset (a noisy start with next to no lead-in). */
 function trimmed(clip: LabelledClip, leadMs: number): LabelledClip {
   const from = (clip.onsetMs - leadMs) * 8;
-  return { ...clip, samples: clip.samples.subarray(from), onsetMs: leadMs, endMs: clip.endMs - (clip.onsetMs - leadMs) };
+  return {
+    ...clip,
+    samples: clip.samples.subarray(from),
+    onsetMs: leadMs,
+    endMs: clip.endMs - (clip.onsetMs - leadMs),
+  };
 }
 
 describe(SileroAudioProcessor.name, () => {
@@ -41,20 +46,23 @@ describe(SileroAudioProcessor.name, () => {
       for (const name of SPEECH) results.set(name, (await play(labelledClip(name))).events);
     });
 
-    it.each(SPEECH)('%s: one turn, dated within 60 ms of the labelled onset and reported within 160 ms of it', (name) => {
-      const clip = labelledClip(name);
-      const events = results.get(name)!;
-      expect(events.map((e) => e.type)).toEqual(['speech.started', 'speech.stopped']);
-      const [start, stop] = events as [AudioEvent, AudioEvent];
-      expect(start.track).toBe('inbound');
-      expect(Math.abs(start.at - clip.onsetMs)).toBeLessThanOrEqual(60);
-      expect(start.detectedAt - clip.onsetMs).toBeLessThanOrEqual(160);
-      expect(start.detectedAt).toBeGreaterThanOrEqual(start.at);
-      // The turn ends after the 600 ms hangover, dated back to the last speech.
-      expect(stop.detectedAt - stop.at).toBeGreaterThanOrEqual(600);
-      // Noisy clips: the end is buried in noise (labels come from the clean sentence); measured: 40-150 ms early.
-      expect(Math.abs(stop.at - clip.endMs)).toBeLessThanOrEqual(CLEAN.includes(name) ? 60 : 160);
-    });
+    it.each(SPEECH)(
+      '%s: one turn, dated within 60 ms of the labelled onset and reported within 160 ms of it',
+      (name) => {
+        const clip = labelledClip(name);
+        const events = results.get(name)!;
+        expect(events.map((e) => e.type)).toEqual(['speech.started', 'speech.stopped']);
+        const [start, stop] = events as [AudioEvent, AudioEvent];
+        expect(start.track).toBe('inbound');
+        expect(Math.abs(start.at - clip.onsetMs)).toBeLessThanOrEqual(60);
+        expect(start.detectedAt - clip.onsetMs).toBeLessThanOrEqual(160);
+        expect(start.detectedAt).toBeGreaterThanOrEqual(start.at);
+        // The turn ends after the 600 ms hangover, dated back to the last speech.
+        expect(stop.detectedAt - stop.at).toBeGreaterThanOrEqual(600);
+        // Noisy clips: the end is buried in noise (labels come from the clean sentence); measured: 40-150 ms early.
+        expect(Math.abs(stop.at - clip.endMs)).toBeLessThanOrEqual(CLEAN.includes(name) ? 60 : 160);
+      },
+    );
 
     it.each(['only_white', 'only_pink', 'only_silence'])('%s: no turn, and the model is never woken', async (name) => {
       const { events, stream } = await play(labelledClip(name));
@@ -65,7 +73,9 @@ describe(SileroAudioProcessor.name, () => {
 
     it('dtmf_0: heard as "0" at the tone, never as speech', async () => {
       const { events } = await play(labelledClip('dtmf_0'));
-      expect(events).toEqual([{ type: 'dtmf', track: 'inbound', digit: '0', at: expect.any(Number), detectedAt: expect.any(Number) }]);
+      expect(events).toEqual([
+        { type: 'dtmf', track: 'inbound', digit: '0', at: expect.any(Number), detectedAt: expect.any(Number) },
+      ]);
       const [e] = events as [AudioEvent];
       expect(e.at).toBeGreaterThanOrEqual(464);
       expect(e.detectedAt - e.at).toBeLessThanOrEqual(64);
@@ -73,7 +83,9 @@ describe(SileroAudioProcessor.name, () => {
 
     it('dtmf_0 on the agent track (first stage alone, no model to reject it): a digit, still never a turn', async () => {
       const clip = labelledClip('dtmf_0');
-      const { events, stream } = await playFrames(processor, clipFrames(clip.samples, { track: 'outbound' }), ['outbound']);
+      const { events, stream } = await playFrames(processor, clipFrames(clip.samples, { track: 'outbound' }), [
+        'outbound',
+      ]);
       expect(events.map((e) => (e.type === 'dtmf' ? e.digit : e.type))).toEqual(['0']);
       expect(stream.stats.modelWindows).toBe(0);
     });
@@ -103,7 +115,12 @@ describe(SileroAudioProcessor.name, () => {
       const short = await playFrames(processor, clipFrames(join(100)));
       expect(short.events.map((e) => e.type)).toEqual(['speech.started', 'speech.stopped']);
       const long = await playFrames(processor, clipFrames(join(700)));
-      expect(long.events.map((e) => e.type)).toEqual(['speech.started', 'speech.stopped', 'speech.started', 'speech.stopped']);
+      expect(long.events.map((e) => e.type)).toEqual([
+        'speech.started',
+        'speech.stopped',
+        'speech.started',
+        'speech.stopped',
+      ]);
     });
   });
 
@@ -200,7 +217,12 @@ describe(SileroAudioProcessor.name, () => {
         for (let i = 0; i < 50; i++) {
           // Out of order (every other frame skips ahead) and huge: 100 × 64 KiB = 6.4 MB of payload per round.
           const s = i % 2 ? seq + 1 : seq - 1;
-          stream.push({ sequenceNumber: Math.max(s, 2), track: i % 4 < 2 ? 'inbound' : 'outbound', timestamp: seq * 8192, payload: big });
+          stream.push({
+            sequenceNumber: Math.max(s, 2),
+            track: i % 4 < 2 ? 'inbound' : 'outbound',
+            timestamp: seq * 8192,
+            payload: big,
+          });
           seq += 2;
         }
         await (stream as SileroAudioStream).settled();
@@ -247,7 +269,9 @@ describe(SileroAudioProcessor.name, () => {
 
     it('ignores frames of a track the stream did not announce (counted, not analysed)', async () => {
       const clip = labelledClip('s1_clean');
-      const { events, stream } = await playFrames(processor, clipFrames(clip.samples, { track: 'outbound' }), ['inbound']);
+      const { events, stream } = await playFrames(processor, clipFrames(clip.samples, { track: 'outbound' }), [
+        'inbound',
+      ]);
       expect(events).toEqual([]);
       expect(stream.stats.framesIn).toBe(422);
       expect(stream.stats.modelWindows + stream.stats.gatedWindows).toBe(0);
@@ -279,7 +303,8 @@ describe(SileroAudioProcessor.name, () => {
     });
 
     it('is what the media module gets with VAD_THREAD=main; Nest loads the model at init and frees it at close, leaving no handle', async () => {
-      const immediates = () => process.getActiveResourcesInfo().filter((r) => r === 'Immediate' || r === 'Timeout').length;
+      const immediates = () =>
+        process.getActiveResourcesInfo().filter((r) => r === 'Immediate' || r === 'Timeout').length;
       const before = immediates();
       const moduleRef = await Test.createTestingModule({
         providers: [{ provide: AUDIO_PROCESSOR, useFactory: () => createDefaultAudioProcessor('main') }],
@@ -299,7 +324,9 @@ describe(SileroAudioProcessor.name, () => {
 
     it('rejects nonsense options at construction', () => {
       expect(() => new SileroAudioProcessor({ turns: { hangoverMs: 0 } })).toThrow('hangoverMs');
-      expect(() => new SileroAudioProcessor({ trackDetectors: { inbound: 'psychic' as 'model' } })).toThrow('trackDetectors.inbound');
+      expect(() => new SileroAudioProcessor({ trackDetectors: { inbound: 'psychic' as 'model' } })).toThrow(
+        'trackDetectors.inbound',
+      );
       expect(() => new SileroAudioProcessor({ maxQueuedWindows: 2, preRollWindows: 3 })).toThrow('maxQueuedWindows');
       expect(() => new SileroAudioProcessor({ batchIntervalMs: 500 })).toThrow('batchIntervalMs must be in [0, 200]');
     });
@@ -311,7 +338,10 @@ describe(SileroAudioProcessor.name, () => {
       };
       expect(pick({})).toEqual({ maxBatch: 32, batchIntervalMs: 0 });
       expect(pick({ modelThread: 'worker' })).toEqual({ maxBatch: 128, batchIntervalMs: 20 });
-      expect(pick({ modelThread: 'worker', batchIntervalMs: 0, maxBatch: 16 })).toEqual({ maxBatch: 16, batchIntervalMs: 0 });
+      expect(pick({ modelThread: 'worker', batchIntervalMs: 0, maxBatch: 16 })).toEqual({
+        maxBatch: 16,
+        batchIntervalMs: 0,
+      });
       expect(pick({ batchIntervalMs: 10 })).toEqual({ maxBatch: 32, batchIntervalMs: 10 });
     });
   });

@@ -1,5 +1,11 @@
 import type { MediaTrack } from '../../protocol/twilio-media.js';
-import type { AudioEvent, AudioFrame, AudioStream, AudioStreamOptions, AudioStreamStats } from './audio-processor.interface.js';
+import type {
+  AudioEvent,
+  AudioFrame,
+  AudioStream,
+  AudioStreamOptions,
+  AudioStreamStats,
+} from './audio-processor.interface.js';
 import type { ResolvedAudioProcessorOptions } from './audio-processor.options.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import type { SileroBatcher } from './silero-batcher.js';

@@ -1,9 +1,16 @@
 import { jest } from '@jest/globals';
 import { MULAW_TO_FLOAT } from './mulaw.js';
 import { SileroBatcher, type SileroClient } from './silero-batcher.js';
-import { SILERO_CONTEXT, SILERO_INPUT, SILERO_STATE, SILERO_WINDOW, SileroModel, type SileroRunner } from './silero-model.js';
+import {
+  SILERO_CONTEXT,
+  SILERO_INPUT,
+  SILERO_STATE,
+  SILERO_WINDOW,
+  SileroModel,
+  type SileroRunner,
+} from './silero-model.js';
 import type { SileroModelLease } from './silero-model-lease.js';
-import { labelledClip } from './testing/labelled-clip.js';
+import { labelledClip } from '../../../test/support/audio/labelled-clip.js';
 
 /** A client that queues consecutive windows of a clip and records the probabilities it gets back. */
 class ClipClient implements SileroClient {
@@ -14,7 +21,10 @@ class ClipClient implements SileroClient {
   private next = 0;
   private readonly x: Float32Array;
 
-  constructor(name: string, private windows: number) {
+  constructor(
+    name: string,
+    private windows: number,
+  ) {
     const { samples } = labelledClip(name);
     this.x = Float32Array.from(samples, (b) => MULAW_TO_FLOAT[b]!);
   }
@@ -78,12 +88,20 @@ describe(SileroBatcher.name, () => {
 
   it('runs every active stream in one batch and gives each exactly what it would get alone', async () => {
     const batcher = new SileroBatcher({ maxBatch: 8, onError });
-    const clients = [new ClipClient('s1_clean', 60), new ClipClient('s2_pink_snr10', 60), new ClipClient('only_white', 60)];
+    const clients = [
+      new ClipClient('s1_clean', 60),
+      new ClipClient('s2_pink_snr10', 60),
+      new ClipClient('only_white', 60),
+    ];
     for (const c of clients) batcher.submit(c);
     await batcher.whenIdle();
     expect(batcher.stats).toEqual({ runs: 60, windows: 180, largestBatch: 3 });
     expect(clients[0]!.probs).toHaveLength(60);
-    for (const [c, name] of [[clients[0]!, 's1_clean'], [clients[1]!, 's2_pink_snr10'], [clients[2]!, 'only_white']] as const) {
+    for (const [c, name] of [
+      [clients[0]!, 's1_clean'],
+      [clients[1]!, 's2_pink_snr10'],
+      [clients[2]!, 'only_white'],
+    ] as const) {
       const expected = await alone(name, 60);
       c.probs.forEach((p, i) => expect(Math.abs(p - expected[i]!)).toBeLessThan(1e-4));
     }
@@ -100,7 +118,10 @@ describe(SileroBatcher.name, () => {
     for (const c of clients) batcher.submit(c);
     await batcher.whenIdle();
     expect(batcher.stats).toEqual({ runs: 40, windows: 80, largestBatch: 2 });
-    for (const [c, name] of [[clients[0]!, 's1_clean'], [clients[1]!, 's2_pink_snr10']] as const) {
+    for (const [c, name] of [
+      [clients[0]!, 's1_clean'],
+      [clients[1]!, 's2_pink_snr10'],
+    ] as const) {
       const expected = await alone(name, 40);
       c.probs.forEach((p, i) => expect(Math.abs(p - expected[i]!)).toBeLessThan(1e-4));
     }

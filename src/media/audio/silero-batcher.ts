@@ -192,7 +192,14 @@ export class SileroBatcher {
     } catch (error) {
       if (!this.failed) this.options.onError(error instanceof Error ? error : new Error(String(error)));
       // A model that cannot load stays unavailable; a failed run only fails its own windows.
-      if (!this.lease || (await this.lease.model.then(() => false, () => true))) this.failed = true;
+      if (
+        !this.lease ||
+        (await this.lease.model.then(
+          () => false,
+          () => true,
+        ))
+      )
+        this.failed = true;
       for (let b = 0; b < n; b++) {
         const c = this.batch[b]!;
         if (!c.modelClosed && c.modelQueued > 0) c.modelFailed();

@@ -14,7 +14,10 @@ const shared = new Map<string, { model: Promise<SileroRunner>; refs: number }>()
  * The process-wide model for `path` on `thread`: loaded once, on first acquisition, shared by every processor, and
  * released when the last lease is. (One session serves any number of calls: runs are batched, not parallel.)
  */
-export function acquireSileroModel(path: string = defaultSileroModelPath(), thread: SileroThread = 'main'): SileroModelLease {
+export function acquireSileroModel(
+  path: string = defaultSileroModelPath(),
+  thread: SileroThread = 'main',
+): SileroModelLease {
   const key = `${thread}:${path}`;
   let entry = shared.get(key);
   if (!entry) {

@@ -25,6 +25,4 @@ export type ToSileroThread = { readonly buffers: SileroSharedBuffers } | { reado
 
 /** Model thread → calling thread: loaded (and at which priority), a run done, or an error. */
 export type FromSileroThread =
-  | { readonly ready: true; readonly priority: ThreadPriority }
-  | { readonly done: number }
-  | { readonly error: string };
+  { readonly ready: true; readonly priority: ThreadPriority } | { readonly done: number } | { readonly error: string };

@@ -5,7 +5,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import type { FromSileroThread, SileroSharedBuffers, SileroThreadData, ToSileroThread } from './silero-model-thread.protocol.js';
+import type {
+  FromSileroThread,
+  SileroSharedBuffers,
+  SileroThreadData,
+  ToSileroThread,
+} from './silero-model-thread.protocol.js';
 import { SERVER_SESSION_OPTIONS, SILERO_INPUT, SILERO_SAMPLE_RATE, SILERO_STATE } from './silero-model.js';
 import { lowerThreadPriority } from './thread-priority.js';
 

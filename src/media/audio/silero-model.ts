@@ -65,7 +65,11 @@ export class SileroModel implements SileroRunner {
     return new SileroModel(await InferenceSession.create(path, SERVER_SESSION_OPTIONS));
   }
 
-  async run(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
+  async run(
+    input: Float32Array,
+    state: Float32Array,
+    batch: number,
+  ): Promise<{ probs: Float32Array; state: Float32Array }> {
     if (this.released) throw new Error('SileroModel: released');
     const out = await this.session.run({
       input: new Tensor('float32', input, [batch, SILERO_INPUT]),

@@ -39,10 +39,13 @@ async function occupyEveryCore(): Promise<() => Promise<void>> {
   const spinners = Array.from(
     { length: availableParallelism() },
     () =>
-      new NodeWorker('const flag = new Int32Array(require("node:worker_threads").workerData); while (Atomics.load(flag, 0) === 0);', {
-        eval: true,
-        workerData: stop.buffer,
-      }),
+      new NodeWorker(
+        'const flag = new Int32Array(require("node:worker_threads").workerData); while (Atomics.load(flag, 0) === 0);',
+        {
+          eval: true,
+          workerData: stop.buffer,
+        },
+      ),
   );
   await Promise.all(spinners.map((w) => once(w, 'online')));
   return async () => {
@@ -75,23 +78,27 @@ describe(SileroWorkerModel.name, () => {
     }
   });
 
-  (process.platform === 'linux' ? it : it.skip)('runs its thread at idle priority, so that it never preempts the event loop', async () => {
-    // By thread id: a thread of an earlier test may still be on its way out.
-    const before = idleThreads();
-    const worker = await SileroWorkerModel.load(defaultSileroModelPath());
-    let mine: string[];
-    try {
-      expect(worker.priority).toBe('idle');
-      mine = [...idleThreads()].filter((tid) => !before.has(tid));
-      expect(mine).toHaveLength(1);
-    } finally {
-      await worker.release();
-    }
-    // The OS thread ends a moment after the worker's exit event.
-    const deadline = Date.now() + 2000;
-    while (idleThreads().has(mine[0]!) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(idleThreads().has(mine[0]!)).toBe(false);
-  });
+  (process.platform === 'linux' ? it : it.skip)(
+    'runs its thread at idle priority, so that it never preempts the event loop',
+    async () => {
+      // By thread id: a thread of an earlier test may still be on its way out.
+      const before = idleThreads();
+      const worker = await SileroWorkerModel.load(defaultSileroModelPath());
+      let mine: string[];
+      try {
+        expect(worker.priority).toBe('idle');
+        mine = [...idleThreads()].filter((tid) => !before.has(tid));
+        expect(mine).toHaveLength(1);
+      } finally {
+        await worker.release();
+      }
+      // The OS thread ends a moment after the worker's exit event.
+      const deadline = Date.now() + 2000;
+      while (idleThreads().has(mine[0]!) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(idleThreads().has(mine[0]!)).toBe(false);
+    },
+  );
 
   it('runs a batch the worker leaves unanswered on the calling thread, with the same result, until the worker answers', async () => {
     // 1 ms is far less than 100 windows take: every batch counts as starved.

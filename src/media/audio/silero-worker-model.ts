@@ -1,6 +1,18 @@
 import { Worker } from 'node:worker_threads';
-import type { FromSileroThread, SileroSharedBuffers, SileroThreadData, ToSileroThread } from './silero-model-thread.protocol.js';
-import { SILERO_INPUT, SILERO_LAYER_STATE, SILERO_MAX_BATCH_ON_LOOP, SILERO_STATE, SileroModel, type SileroRunner } from './silero-model.js';
+import type {
+  FromSileroThread,
+  SileroSharedBuffers,
+  SileroThreadData,
+  ToSileroThread,
+} from './silero-model-thread.protocol.js';
+import {
+  SILERO_INPUT,
+  SILERO_LAYER_STATE,
+  SILERO_MAX_BATCH_ON_LOOP,
+  SILERO_STATE,
+  SileroModel,
+  type SileroRunner,
+} from './silero-model.js';
 import { threadEntry } from './thread-entry.js';
 import type { ThreadPriority } from './thread-priority.js';
 
@@ -121,7 +133,11 @@ export class SileroWorkerModel implements SileroRunner {
     return this.fallbacks;
   }
 
-  async run(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
+  async run(
+    input: Float32Array,
+    state: Float32Array,
+    batch: number,
+  ): Promise<{ probs: Float32Array; state: Float32Array }> {
     if (this.released) throw new Error('SileroWorkerModel: released');
     if (this.dead) throw this.dead;
     if (this.running) throw new Error('SileroWorkerModel: one run at a time');
@@ -148,7 +164,10 @@ export class SileroWorkerModel implements SileroRunner {
       // A reply is a message (a macrotask): it cannot slip in between the timer settling the race and this line.
       const byWorker = await Promise.race([reply, starved]).finally(() => clearTimeout(timer));
       if (byWorker) {
-        return { probs: this.views.probs.subarray(0, batch), state: this.views.stateOut.subarray(0, batch * SILERO_STATE) };
+        return {
+          probs: this.views.probs.subarray(0, batch),
+          state: this.views.stateOut.subarray(0, batch * SILERO_STATE),
+        };
       }
       this.pending = undefined;
       this.abandoned = true;
@@ -176,7 +195,11 @@ export class SileroWorkerModel implements SileroRunner {
     await this.local?.release();
   }
 
-  private async runHere(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }> {
+  private async runHere(
+    input: Float32Array,
+    state: Float32Array,
+    batch: number,
+  ): Promise<{ probs: Float32Array; state: Float32Array }> {
     this.fallbacks++;
     const local = this.local!;
     // No longer a hold-up for the event loop than a run on it may be: a bigger batch goes in slices.
@@ -190,10 +213,12 @@ export class SileroWorkerModel implements SileroRunner {
     for (let from = 0; from < batch; from += SILERO_MAX_BATCH_ON_LOOP) {
       const b = Math.min(SILERO_MAX_BATCH_ON_LOOP, batch - from);
       const slice = new Float32Array(b * SILERO_STATE);
-      for (let l = 0; l < 2; l++) slice.set(state.subarray((l * batch + from) * half, (l * batch + from + b) * half), l * b * half);
+      for (let l = 0; l < 2; l++)
+        slice.set(state.subarray((l * batch + from) * half, (l * batch + from + b) * half), l * b * half);
       const out = await local.run(input.subarray(from * SILERO_INPUT, (from + b) * SILERO_INPUT), slice, b);
       probs.set(out.probs, from);
-      for (let l = 0; l < 2; l++) states.set(out.state.subarray(l * b * half, (l + 1) * b * half), (l * batch + from) * half);
+      for (let l = 0; l < 2; l++)
+        states.set(out.state.subarray(l * b * half, (l + 1) * b * half), (l * batch + from) * half);
     }
     return { probs, state: states };
   }
@@ -222,5 +247,10 @@ export class SileroWorkerModel implements SileroRunner {
 
 function allocate(windows: number): SileroSharedBuffers {
   const f32 = (n: number) => new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT);
-  return { input: f32(windows * SILERO_INPUT), state: f32(windows * SILERO_STATE), probs: f32(windows), stateOut: f32(windows * SILERO_STATE) };
+  return {
+    input: f32(windows * SILERO_INPUT),
+    state: f32(windows * SILERO_STATE),
+    probs: f32(windows),
+    stateOut: f32(windows * SILERO_STATE),
+  };
 }

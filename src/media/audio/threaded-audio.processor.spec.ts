@@ -1,18 +1,28 @@
 import type { MediaTrack } from '../../protocol/twilio-media.js';
 import { Test } from '@nestjs/testing';
-import { AUDIO_PROCESSOR, type AudioEvent, type AudioFrame, type AudioProcessor, type AudioStream } from './audio-processor.interface.js';
+import {
+  AUDIO_PROCESSOR,
+  type AudioEvent,
+  type AudioFrame,
+  type AudioProcessor,
+  type AudioStream,
+} from './audio-processor.interface.js';
 import { createDefaultAudioProcessor } from './default-audio-processor.js';
-import { clipFrames, playFrames } from './testing/clip-frames.js';
-import { labelledClip } from './testing/labelled-clip.js';
+import { clipFrames, playFrames } from '../../../test/support/audio/clip-frames.js';
+import { labelledClip } from '../../../test/support/audio/labelled-clip.js';
 import { ThreadedAudioProcessor } from './threaded-audio.processor.js';
 
-const stalled = new URL('./testing/stalled-analysis-thread.mjs', import.meta.url);
-const dying = new URL('./testing/dying-analysis-thread.mjs', import.meta.url);
-const hiccup = new URL('./testing/hiccup-analysis-thread.mjs', import.meta.url);
+const stalled = new URL('../../../test/support/audio/stalled-analysis-thread.mjs', import.meta.url);
+const dying = new URL('../../../test/support/audio/dying-analysis-thread.mjs', import.meta.url);
+const hiccup = new URL('../../../test/support/audio/hiccup-analysis-thread.mjs', import.meta.url);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Plays frames at ten times real pace (one 20 ms frame each 2 ms), as a live stream delivers them, only faster. */
-function play(processor: ThreadedAudioProcessor, frames: readonly AudioFrame[], tracks: readonly MediaTrack[] = ['inbound']) {
+function play(
+  processor: ThreadedAudioProcessor,
+  frames: readonly AudioFrame[],
+  tracks: readonly MediaTrack[] = ['inbound'],
+) {
   return playFrames(processor, frames, tracks, async () => {
     await sleep(2);
   });
@@ -116,7 +126,8 @@ describe(ThreadedAudioProcessor.name, () => {
       const processor = new ThreadedAudioProcessor({ workerFile: stalled, starvedAfterMs: 60 });
       await processor.onModuleInit();
       const posted: { type: string; id?: number }[] = [];
-      const worker = (processor as unknown as { worker: { postMessage(m: { type: string; id?: number }): void } }).worker;
+      const worker = (processor as unknown as { worker: { postMessage(m: { type: string; id?: number }): void } })
+        .worker;
       const post = worker.postMessage.bind(worker);
       worker.postMessage = (m, ...rest: []) => {
         posted.push(m);
@@ -124,7 +135,12 @@ describe(ThreadedAudioProcessor.name, () => {
       };
       try {
         const silence = new Uint8Array(160).fill(0xff);
-        const frame = (seq: number): AudioFrame => ({ sequenceNumber: seq, track: 'inbound', timestamp: (seq - 2) * 20, payload: silence });
+        const frame = (seq: number): AudioFrame => ({
+          sequenceNumber: seq,
+          track: 'inbound',
+          timestamp: (seq - 2) * 20,
+          payload: silence,
+        });
         const first = processor.open({ tracks: ['inbound'], onEvent: () => undefined });
         first.push(frame(2));
         await sleep(30); // the thread takes that batch, then stalls
@@ -189,7 +205,9 @@ describe(ThreadedAudioProcessor.name, () => {
   });
 
   it('is what the media module gets with VAD_THREAD=analysis; Nest starts the thread at init and stops it at close, leaving no handle', async () => {
-    const handles = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate' || r === 'MessagePort').length;
+    const handles = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate' || r === 'MessagePort')
+        .length;
     await sleep(100); // the timers of earlier tests' streams run out
     const before = handles();
     const moduleRef = await Test.createTestingModule({

@@ -1,7 +1,14 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
 import { MULAW_BYTES_PER_MS, type MediaTrack } from '../../protocol/twilio-media.js';
-import type { AudioEvent, AudioFrame, AudioProcessor, AudioStream, AudioStreamOptions, AudioStreamStats } from './audio-processor.interface.js';
+import type {
+  AudioEvent,
+  AudioFrame,
+  AudioProcessor,
+  AudioStream,
+  AudioStreamOptions,
+  AudioStreamStats,
+} from './audio-processor.interface.js';
 import type { SileroAudioProcessorOptions } from './audio-processor.options.js';
 import {
   FrameBatchWriter,
@@ -28,7 +35,6 @@ export interface ThreadedAudioProcessorOptions extends Omit<SileroAudioProcessor
   /** The thread's entry file. Default: `analysis-thread.worker.js` beside this file (tests give a stand-in). */
   readonly workerFile?: URL;
 }
-
 
 /**
  * The default analysis (`SileroAudioProcessor`: energy gate, DTMF, reorder buffer, turns, and Silero) in a worker
@@ -80,8 +86,10 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     this.workerData = rest;
     this.flushIntervalMs = flushIntervalMs ?? 10;
     this.starvedAfterMs = starvedAfterMs ?? 1000;
-    if (!(this.flushIntervalMs > 0 && this.flushIntervalMs <= 100)) throw new Error('ThreadedAudioProcessor: flushIntervalMs must be in (0, 100]');
-    if (!(this.starvedAfterMs > this.flushIntervalMs)) throw new Error('ThreadedAudioProcessor: starvedAfterMs must exceed flushIntervalMs');
+    if (!(this.flushIntervalMs > 0 && this.flushIntervalMs <= 100))
+      throw new Error('ThreadedAudioProcessor: flushIntervalMs must be in (0, 100]');
+    if (!(this.starvedAfterMs > this.flushIntervalMs))
+      throw new Error('ThreadedAudioProcessor: starvedAfterMs must exceed flushIntervalMs');
     this.workerFile = workerFile ?? threadEntry(import.meta.url, 'analysis-thread.worker.js');
     // A starved spell degrades to what `VAD_THREAD=worker` does, not to the model blocking the event loop. Building it
     // validates the options the thread gets too, so a bad one fails the boot on this thread, with its message.
@@ -120,7 +128,12 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
 
   /** Counters: times the thread was found starved, streams moved to the event loop, and streams moved back. */
   get fallbackStats(): { starvations: number; streamsMoved: number; streamsBack: number; starving: boolean } {
-    return { starvations: this.starvations, streamsMoved: this.streamsMoved, streamsBack: this.streamsBack, starving: this.starving || !!this.dead };
+    return {
+      starvations: this.starvations,
+      streamsMoved: this.streamsMoved,
+      streamsBack: this.streamsBack,
+      starving: this.starving || !!this.dead,
+    };
   }
 
   /** The analysis thread's model counters, as of its last report (twice a second). */
@@ -130,7 +143,8 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
 
   open(options: AudioStreamOptions): AudioStream {
     if (this.shutDown) throw new Error('ThreadedAudioProcessor: shut down');
-    if (!this.worker && !this.dead) throw new Error('ThreadedAudioProcessor: not started (call warmUp, or let Nest call onModuleInit)');
+    if (!this.worker && !this.dead)
+      throw new Error('ThreadedAudioProcessor: not started (call warmUp, or let Nest call onModuleInit)');
     const id = this.nextId++;
     const stream = new ThreadedAudioStream(id, options, this);
     // The open's message flushes the pending frames, and that flush may find the thread starved: look first, so that
@@ -170,7 +184,8 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     this.flushTimer = undefined;
     if (this.batch.length === 0 || !this.worker || this.dead) return;
     const now = performance.now();
-    if (this.sentAt.length > 0 && now - this.sentAt[0]! > this.starvedAfterMs) return this.starve(now - this.sentAt[0]!);
+    if (this.sentAt.length > 0 && now - this.sentAt[0]! > this.starvedAfterMs)
+      return this.starve(now - this.sentAt[0]!);
     const { buffer, length } = this.batch.take();
     this.worker.postMessage({ type: 'frames', buffer, length } satisfies ToAnalysisThread, [buffer]);
     this.sentAt.push(now);
@@ -299,7 +314,15 @@ function readBatchInto(buffer: ArrayBuffer, length: number, streams: ReadonlyMap
 
 /** The event loop's side of one stream: frames go into the processor's batch, or to a local stream once moved. */
 class ThreadedAudioStream implements AudioStream {
-  private counters: AudioStreamStats = { framesIn: 0, framesReordered: 0, framesLate: 0, framesDuplicate: 0, framesMissing: 0, modelWindows: 0, gatedWindows: 0 };
+  private counters: AudioStreamStats = {
+    framesIn: 0,
+    framesReordered: 0,
+    framesLate: 0,
+    framesDuplicate: 0,
+    framesMissing: 0,
+    modelWindows: 0,
+    gatedWindows: 0,
+  };
   private state: 'open' | 'ending' | 'closed' = 'open';
   private onEnded: (() => void) | undefined;
   private local: AudioStream | undefined;
@@ -356,7 +379,8 @@ class ThreadedAudioStream implements AudioStream {
   moveTo(processor: AudioProcessor): boolean {
     if (this.state === 'closed' || this.local) return false;
     this.moved = true;
-    for (const track of this.speaking) this.deliver({ type: 'speech.stopped', track, at: this.lastMs, detectedAt: this.lastMs });
+    for (const track of this.speaking)
+      this.deliver({ type: 'speech.stopped', track, at: this.lastMs, detectedAt: this.lastMs });
     this.speaking.clear();
     if (this.state === 'ending') {
       this.detach();

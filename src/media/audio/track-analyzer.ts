@@ -103,7 +103,8 @@ export class TrackAnalyzer implements SileroClient, TurnDater {
 
   constructor(private readonly deps: TrackAnalyzerDeps) {
     const o = (this.options = deps.options);
-    if (deps.detector === 'model' && !deps.batcher) throw new Error('TrackAnalyzer: the model detector needs a batcher');
+    if (deps.detector === 'model' && !deps.batcher)
+      throw new Error('TrackAnalyzer: the model detector needs a batcher');
     this.gate = new EnergyGate(o.gate, SILERO_WINDOW, SUB_BLOCK, SILERO_SAMPLE_RATE);
     this.dtmf = o.dtmf ? new DtmfDetector(o.dtmf, SILERO_SAMPLE_RATE) : undefined;
     this.dtmfBlocks = o.dtmf ? SILERO_WINDOW / o.dtmf.blockSize : 0;
@@ -399,7 +400,13 @@ export class TrackAnalyzer implements SileroClient, TurnDater {
       const digit = this.wDigit[slot];
       this.decided++;
       if (digit !== undefined) {
-        this.deps.emit({ type: 'dtmf', track: this.deps.track, digit, at: this.wDigitAt[slot]!, detectedAt: start + WINDOW_MS });
+        this.deps.emit({
+          type: 'dtmf',
+          track: this.deps.track,
+          digit,
+          at: this.wDigitAt[slot]!,
+          detectedAt: start + WINDOW_MS,
+        });
       }
     }
   }

@@ -47,7 +47,12 @@ export class ForkSession extends MediaSession {
   protected onMedia(frame: MediaFrame): void {
     const { track, timestamp } = frame.media;
     if (timestamp > this.lastTimestamp) this.lastTimestamp = timestamp;
-    this.audio!.push({ sequenceNumber: frame.sequenceNumber, track, timestamp, payload: decodePayload(frame.media.payload) });
+    this.audio!.push({
+      sequenceNumber: frame.sequenceNumber,
+      track,
+      timestamp,
+      payload: decodePayload(frame.media.payload),
+    });
     this.analyzer!.advance(this.lastTimestamp);
   }
 
@@ -58,9 +63,19 @@ export class ForkSession extends MediaSession {
     const base = { callSid: this.callSid!, streamSid: this.streamSid! };
     switch (e.type) {
       case 'speech.started':
-        return this.emit(MEDIA_EVENTS.speechStarted, { ...base, track: e.track, speaker: speakerOf(e.track), at: e.at });
+        return this.emit(MEDIA_EVENTS.speechStarted, {
+          ...base,
+          track: e.track,
+          speaker: speakerOf(e.track),
+          at: e.at,
+        });
       case 'speech.stopped':
-        return this.emit(MEDIA_EVENTS.speechStopped, { ...base, track: e.track, speaker: speakerOf(e.track), at: e.at });
+        return this.emit(MEDIA_EVENTS.speechStopped, {
+          ...base,
+          track: e.track,
+          speaker: speakerOf(e.track),
+          at: e.at,
+        });
       case 'dtmf':
         return this.emit(MEDIA_EVENTS.dtmf, { ...base, digit: e.digit, at: e.at });
     }

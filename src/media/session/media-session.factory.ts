@@ -27,10 +27,21 @@ export class MediaSessionFactory {
     @Inject(TWILIO_CLIENT) twilioClient: twilio.Twilio,
     twiml: TwimlFactory,
   ) {
-    this.deps = { options, calls, metrics, events, audio, twilio: twilioClient, twiml, logger: new Logger('MediaSession') };
+    this.deps = {
+      options,
+      calls,
+      metrics,
+      events,
+      audio,
+      twilio: twilioClient,
+      twiml,
+      logger: new Logger('MediaSession'),
+    };
   }
 
   create(socket: WebSocket): MediaSession {
-    return this.deps.options.mode === 'relay' ? new RelaySession(socket, this.deps) : new ForkSession(socket, this.deps);
+    return this.deps.options.mode === 'relay'
+      ? new RelaySession(socket, this.deps)
+      : new ForkSession(socket, this.deps);
   }
 }

@@ -9,14 +9,28 @@ import { CallsService } from '../../calls/calls.service.js';
 import { InMemoryCallStore } from '../../calls/in-memory-call-store.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import type { TwimlFactory } from '../../twilio/twiml.factory.js';
-import type { AudioEvent, AudioProcessor, AudioStream, AudioStreamOptions, AudioStreamStats } from '../audio/audio-processor.interface.js';
+import type {
+  AudioEvent,
+  AudioProcessor,
+  AudioStream,
+  AudioStreamOptions,
+  AudioStreamStats,
+} from '../audio/audio-processor.interface.js';
 import { resolveMediaOptions } from '../media.options.js';
 import { RelaySession } from './relay-session.js';
 
 /** An audio processor whose speech events the test decides. */
 class ScriptedAudioProcessor implements AudioProcessor {
   onEvent: ((e: AudioEvent) => void) | undefined;
-  readonly stats: AudioStreamStats = { framesIn: 0, framesReordered: 0, framesLate: 0, framesDuplicate: 0, framesMissing: 0, modelWindows: 0, gatedWindows: 0 };
+  readonly stats: AudioStreamStats = {
+    framesIn: 0,
+    framesReordered: 0,
+    framesLate: 0,
+    framesDuplicate: 0,
+    framesMissing: 0,
+    modelWindows: 0,
+    gatedWindows: 0,
+  };
   open(options: AudioStreamOptions): AudioStream {
     this.onEvent = options.onEvent;
     return { push: () => {}, end: () => {}, close: () => {}, stats: this.stats };
@@ -110,7 +124,8 @@ describe(RelaySession.name, () => {
     agent.send(JSON.stringify({ event: 'media', streamSid: 'MZup', media: { payload: payload(ms) } }));
     await until(() => twilioSide.of('media').length > before, 'agent audio at Twilio');
   };
-  const twilioEchoes = (name: string) => session.receive({ event: 'mark', sequenceNumber: 9, streamSid: 'MZtest', mark: { name } });
+  const twilioEchoes = (name: string) =>
+    session.receive({ event: 'mark', sequenceNumber: 9, streamSid: 'MZtest', mark: { name } });
   const ownMark = async (n: number) => {
     await until(() => twilioSide.of('mark').length >= n, `mark ${n}`);
     return twilioSide.of('mark')[n - 1]!.mark!.name;

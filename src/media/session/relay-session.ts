@@ -131,14 +131,26 @@ export class RelaySession extends MediaSession {
       return;
     }
     if (this.agentMarks.delete(name)) {
-      this.toAgent(JSON.stringify({ event: 'mark', sequenceNumber: String(++this.outSeq), streamSid: this.upstreamSid, mark: { name } }));
+      this.toAgent(
+        JSON.stringify({
+          event: 'mark',
+          sequenceNumber: String(++this.outSeq),
+          streamSid: this.upstreamSid,
+          mark: { name },
+        }),
+      );
     }
   }
 
   /** Twilio ended the stream: tell the agent the way Twilio would have told it, before closing its socket. */
   protected override onStop(frame: StopFrame): void {
     this.upstream?.send(
-      JSON.stringify({ event: 'stop', sequenceNumber: String(++this.outSeq), streamSid: this.upstreamSid, stop: frame.stop }),
+      JSON.stringify({
+        event: 'stop',
+        sequenceNumber: String(++this.outSeq),
+        streamSid: this.upstreamSid,
+        stop: frame.stop,
+      }),
     );
   }
 
@@ -198,10 +210,22 @@ export class RelaySession extends MediaSession {
   private onAudioEvent(e: AudioEvent): void {
     if (e.track !== 'inbound' || this.finished) return;
     if (e.type === 'speech.started') {
-      this.emit(MEDIA_EVENTS.speechStarted, { callSid: this.callSid, streamSid: this.streamSid, track: 'inbound', speaker: 'caller', at: e.at });
+      this.emit(MEDIA_EVENTS.speechStarted, {
+        callSid: this.callSid,
+        streamSid: this.streamSid,
+        track: 'inbound',
+        speaker: 'caller',
+        at: e.at,
+      });
       if (this.agentAudioQueued()) this.bargeIn(e.at);
     } else if (e.type === 'speech.stopped') {
-      this.emit(MEDIA_EVENTS.speechStopped, { callSid: this.callSid, streamSid: this.streamSid, track: 'inbound', speaker: 'caller', at: e.at });
+      this.emit(MEDIA_EVENTS.speechStopped, {
+        callSid: this.callSid,
+        streamSid: this.streamSid,
+        track: 'inbound',
+        speaker: 'caller',
+        at: e.at,
+      });
       this.bargingIn = false;
     } else {
       this.emit(MEDIA_EVENTS.dtmf, { callSid: this.callSid, streamSid: this.streamSid, digit: e.digit, at: e.at });
