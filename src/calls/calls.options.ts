@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { parseModuleOptions } from '../common/module-options.js';
+import { opt } from '../common/option-schemas.js';
 import type { CallStore } from './call-store.interface.js';
 
 /** Options of {@link CallsModule}. */
@@ -8,17 +11,15 @@ export interface CallsModuleOptions {
   maxRecords?: number;
 }
 
+const CallsOptionsSchema = z.strictObject({
+  store: z.custom<CallStore>((v) => typeof v === 'object' && v !== null, { error: 'must be a CallStore' }).optional(),
+  maxRecords: opt.int(1).default(10_000),
+});
+
 /** Options with defaults applied. */
-export interface ResolvedCallsOptions {
-  readonly store?: CallStore;
-  readonly maxRecords: number;
-}
+export type ResolvedCallsOptions = Readonly<z.output<typeof CallsOptionsSchema>>;
 
 /** Merges defaults and validates; the module's single source of resolved options. */
 export function resolveCallsOptions(options: CallsModuleOptions = {}): ResolvedCallsOptions {
-  const maxRecords = options.maxRecords ?? 10_000;
-  if (!Number.isInteger(maxRecords) || maxRecords < 1) {
-    throw new Error(`CallsModule: maxRecords must be a positive integer, got ${maxRecords}`);
-  }
-  return { store: options.store, maxRecords };
+  return parseModuleOptions('CallsModule', CallsOptionsSchema, options);
 }

@@ -1,5 +1,6 @@
 import { CallsService } from '../calls/calls.service.js';
 import { InMemoryCallStore } from '../calls/in-memory-call-store.js';
+import { CallLogContext } from '../logging/call-log-context.js';
 import { RetellWebhookSchema } from '../protocol/retell-events.js';
 import { RetellEventsService } from './retell-events.service.js';
 
@@ -16,7 +17,7 @@ async function setup() {
     d.retellCallId = 'call_1';
     d.state = 'registered';
   });
-  return { calls, service: new RetellEventsService(calls) };
+  return { calls, service: new RetellEventsService(calls, new CallLogContext()) };
 }
 
 describe(RetellEventsService.name, () => {

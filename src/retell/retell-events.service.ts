@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { CallRecord } from '../calls/call-record.js';
 import { transition } from '../calls/call-state.js';
 import { CallsService } from '../calls/calls.service.js';
-import { callContext } from '../logging/call-context.js';
+import { CallLogContext } from '../logging/call-log-context.js';
 import { retellEventKey, type RetellWebhookEvent } from '../protocol/retell-events.js';
 
 /** Bound on stored event entries per call: a misbehaving sender cannot grow a record without limit. */
@@ -19,7 +19,10 @@ export type RetellEventOutcome = 'stored' | 'duplicate' | 'unknown_call';
 export class RetellEventsService {
   private readonly logger = new Logger(RetellEventsService.name);
 
-  constructor(private readonly calls: CallsService) {}
+  constructor(
+    private readonly calls: CallsService,
+    private readonly logContext: CallLogContext,
+  ) {}
 
   async apply(event: RetellWebhookEvent): Promise<RetellEventOutcome> {
     const callSid = await this.resolveCallSid(event);
@@ -31,7 +34,7 @@ export class RetellEventsService {
       });
       return 'unknown_call';
     }
-    callContext.set({ callSid, retellCallId: event.call.call_id });
+    this.logContext.assign({ callSid, retellCallId: event.call.call_id });
     const key = retellEventKey(event);
     let outcome: RetellEventOutcome = 'stored';
     await this.calls.update(callSid, (draft) => {

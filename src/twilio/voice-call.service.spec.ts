@@ -1,11 +1,15 @@
 import { CallsService } from '../calls/calls.service.js';
 import { InMemoryCallStore } from '../calls/in-memory-call-store.js';
+import { CallLogContext } from '../logging/call-log-context.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RetellRegistrationError } from '../retell/retell-registration.error.js';
 import type {
   PhoneCallRegistration,
   RegisteredCall,
   RetellRegistrationService,
 } from '../retell/retell-registration.service.js';
+import type { MediaStreamPlan } from './media-stream-plan.port.js';
+import type { MediaStreamPlanSource } from './media-stream-plan.source.js';
 import { resolveTwilioOptions, type TwilioModuleOptions } from './twilio.options.js';
 import { TwilioSignatureValidator } from './twilio-signature.validator.js';
 import { TwimlFactory } from './twiml.factory.js';
@@ -31,7 +35,7 @@ class FakeRegistration implements Pick<RetellRegistrationService, 'register' | '
   }
 }
 
-function setup(twilioOver: Partial<TwilioModuleOptions> = {}) {
+function setup(twilioOver: Partial<TwilioModuleOptions> = {}, plan: MediaStreamPlan = { kind: 'fork' }) {
   const twilioOptions = resolveTwilioOptions({
     accountSid: 'AC' + '0'.repeat(32),
     authToken: 'token-token-token',
@@ -41,8 +45,16 @@ function setup(twilioOver: Partial<TwilioModuleOptions> = {}) {
   const calls = new CallsService(new InMemoryCallStore());
   const retell = new FakeRegistration();
   const twiml = new TwimlFactory(twilioOptions, new TwilioSignatureValidator(twilioOptions));
-  const service = new VoiceCallService(calls, retell as unknown as RetellRegistrationService, twiml, twilioOptions);
-  return { service, calls, retell };
+  const metrics = new MetricsService();
+  const service = new VoiceCallService(
+    calls,
+    retell as unknown as RetellRegistrationService,
+    twiml,
+    { current: plan } as MediaStreamPlanSource,
+    metrics,
+    new CallLogContext(),
+  );
+  return { service, calls, retell, metrics };
 }
 
 const inbound = { CallSid: 'CA1', From: '+15550001', To: '+15550002', Direction: 'inbound', CallStatus: 'ringing' };
@@ -74,8 +86,8 @@ describe(VoiceCallService.name, () => {
     expect((await calls.get('CA1'))!.twilio.voiceWebhookCount).toBe(3);
   });
 
-  it('answers the fallback and records why when Retell fails', async () => {
-    const { service, calls, retell } = setup({
+  it('answers the fallback, records why and counts it once when Retell fails', async () => {
+    const { service, calls, retell, metrics } = setup({
       fallbackNumber: '+15559999',
       fallbackMessage: 'One moment & please hold',
     });
@@ -88,6 +100,7 @@ describe(VoiceCallService.name, () => {
     // A repeat of the webhook does not try Retell again: the call already went to fallback.
     await service.answer(inbound);
     expect(retell.calls).toHaveLength(1);
+    expect(await metrics.registry.metrics()).toContain('callbridge_fallbacks_total{reason="retell_unreachable"} 1');
   });
 
   it('hangs up after the fallback message when no number is configured', async () => {
@@ -96,11 +109,19 @@ describe(VoiceCallService.name, () => {
     expect(await service.answer(inbound)).toMatch(/<Say>.+<\/Say><Hangup\/>/);
   });
 
-  it('relay mode connects the stream and does not register with Retell', async () => {
-    const { service, retell } = setup({ mediaMode: 'relay' });
+  it('a connect plan (relay mode) connects the stream and does not register with Retell', async () => {
+    const { service, retell } = setup({}, { kind: 'connect' });
     const xml = await service.answer(inbound);
     expect(xml).toMatch(/<Connect><Stream url="wss:\/\/cb\.example\.com\/twilio\/media"/);
     expect(retell.calls).toHaveLength(0);
+  });
+
+  it('without a stream plan (no media module, or MEDIA_MODE=off) dials the agent with no stream', async () => {
+    const { service, retell } = setup({}, { kind: 'none' });
+    const xml = await service.answer(inbound);
+    expect(retell.calls).toHaveLength(1);
+    expect(xml).not.toContain('<Stream');
+    expect(xml).toContain('<Sip>sip:call_1@sip.retellai.com;transport=tcp</Sip>');
   });
 
   it('sends a failed agent leg to the fallback, and hangs up after a completed one', async () => {

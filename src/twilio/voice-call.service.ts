@@ -1,13 +1,13 @@
-import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
+import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import type { CallRecord } from '../calls/call-record.js';
 import { FINAL_STATES, transition } from '../calls/call-state.js';
 import { CallsService } from '../calls/calls.service.js';
-import { callContext } from '../logging/call-context.js';
+import { CallLogContext } from '../logging/call-log-context.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { DialCompleteParams, TwilioParams } from '../protocol/twilio-webhooks.js';
 import { RetellRegistrationError } from '../retell/retell-registration.error.js';
 import { RetellRegistrationService } from '../retell/retell-registration.service.js';
-import { RESOLVED_TWILIO_OPTIONS } from './twilio.constants.js';
-import type { ResolvedTwilioOptions } from './twilio.options.js';
+import { MediaStreamPlanSource } from './media-stream-plan.source.js';
 import { TwimlFactory, type StreamParameters } from './twiml.factory.js';
 
 /** Outcome of getting a Retell call_id for a Twilio call. */
@@ -32,14 +32,16 @@ export class VoiceCallService {
     private readonly calls: CallsService,
     private readonly retell: RetellRegistrationService,
     private readonly twiml: TwimlFactory,
-    @Inject(RESOLVED_TWILIO_OPTIONS) private readonly options: ResolvedTwilioOptions,
+    private readonly streamPlan: MediaStreamPlanSource,
+    private readonly metrics: MetricsService,
+    private readonly logContext: CallLogContext,
   ) {}
 
   /** Answers `POST /twilio/voice` with TwiML. */
   async answer(params: TwilioParams): Promise<string> {
     const callSid = params.CallSid;
     if (!callSid) throw new BadRequestException({ error: 'missing_call_sid', message: 'CallSid is required' });
-    callContext.set({ callSid });
+    this.logContext.assign({ callSid });
     const direction = params.Direction?.startsWith('outbound') ? 'outbound' : 'inbound';
     await this.calls.open({ callSid, direction, from: params.From ?? '', to: params.To ?? '' });
     const record = await this.calls.update(callSid, (d) => {
@@ -48,24 +50,25 @@ export class VoiceCallService {
     if (!record) throw new Error(`call ${callSid} vanished from the store`);
     this.logger.log({ msg: 'voice webhook', direction, repeat: record.twilio.voiceWebhookCount > 1 });
 
-    if (this.options.mediaMode === 'relay') return this.twiml.connectStream(this.streamParameters(record));
+    const plan = this.streamPlan.current;
+    if (plan.kind === 'connect') return this.twiml.connectStream(this.streamParameters(record));
 
     const registration = await this.registerOnce(record);
     if (!registration.ok) return this.twiml.fallback();
     const sipUri = this.retell.sipUri(registration.callId);
-    return this.twiml.dialAgent(sipUri, this.streamParameters({ ...record, retellCallId: registration.callId }));
+    return this.twiml.dialAgent(sipUri, plan, this.streamParameters({ ...record, retellCallId: registration.callId }));
   }
 
   /** Answers the `<Dial action>` callback: the Retell leg is over. */
   async dialComplete(params: TwilioParams): Promise<string> {
     const p = params as unknown as DialCompleteParams;
     if (!p.CallSid) throw new BadRequestException({ error: 'missing_call_sid', message: 'CallSid is required' });
-    callContext.set({ callSid: p.CallSid });
+    this.logContext.assign({ callSid: p.CallSid });
     const status = p.DialCallStatus ?? 'failed';
     this.logger.log({ msg: 'agent leg ended', dialCallStatus: status, sipResponseCode: p.DialSipResponseCode });
     if (status === 'completed' || status === 'answered') return this.twiml.hangup();
     // The agent never answered (or Retell refused the SIP call): the caller still gets a person or a message.
-    await this.calls.transition(p.CallSid, 'fallback', `dial_${status}`);
+    await this.toFallback(p.CallSid, `dial_${status}`);
     return this.twiml.fallback();
   }
 
@@ -128,7 +131,7 @@ export class VoiceCallService {
           ...record.dynamicVariables,
         },
       });
-      callContext.set({ retellCallId: registered.callId });
+      this.logContext.assign({ retellCallId: registered.callId });
       await this.calls.update(record.callSid, (d) => {
         d.retellCallId = registered.callId;
         d.agentId = registered.agentId;
@@ -142,8 +145,15 @@ export class VoiceCallService {
         reason,
         error: (err as Error).message,
       });
-      await this.calls.transition(record.callSid, 'fallback', reason);
+      await this.toFallback(record.callSid, reason);
       return { ok: false, reason };
     }
+  }
+
+  /** Moves the call to `fallback` and counts it, once per call whatever repeats. */
+  private async toFallback(callSid: string, reason: string): Promise<void> {
+    let moved = false;
+    await this.calls.update(callSid, (d) => (moved = transition(d, 'fallback', reason)));
+    if (moved) this.metrics.fallbacks.inc({ reason });
   }
 }
