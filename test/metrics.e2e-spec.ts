@@ -94,9 +94,10 @@ describe('metrics: a demo call and its robustness cases move every declared seri
     expect(placed.status).toBe(201);
 
     const scrape = await (await fetch(`${h.url}/metrics`)).text();
-    const declared = (await h.app.get(MetricsService).registry.getMetricsAsJSON()).filter(
-      (m) => m.name.startsWith('callbridge_') && (m.type === 'counter' || m.type === 'histogram'),
-    );
+    // prom-client's typings say an enum; the registry gives the type's name.
+    const declared = (await h.app.get(MetricsService).registry.getMetricsAsJSON())
+      .map((m) => ({ name: m.name, type: String(m.type) }))
+      .filter((m) => m.name.startsWith('callbridge_') && (m.type === 'counter' || m.type === 'histogram'));
     // The app's own series, not only the runtime's: a list that lost them would pass for nothing.
     expect(declared.filter((m) => !/^callbridge_(process|nodejs)_/.test(m.name)).length).toBeGreaterThanOrEqual(12);
     const still = declared
