@@ -9,7 +9,8 @@ import {
 import type twilio from 'twilio';
 import { CallsService } from '../calls/calls.service.js';
 import { CallLogContext } from '../logging/call-log-context.js';
-import { RESOLVED_TWILIO_OPTIONS, TWILIO_CLIENT, TWILIO_PATHS } from './twilio.constants.js';
+import { TWILIO_CLIENT } from './twilio-client.token.js';
+import { RESOLVED_TWILIO_OPTIONS, TWILIO_PATHS } from './twilio.constants.js';
 import type { ResolvedTwilioOptions } from './twilio.options.js';
 import type { TwilioRestError } from './twilio-rest-error.js';
 import { TwilioRestRetry } from './twilio-rest-retry.js';

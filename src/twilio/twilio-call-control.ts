@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type twilio from 'twilio';
 import type { CallControl, CallControlResult, RedirectOptions } from './call-control.port.js';
-import { TWILIO_CLIENT } from './twilio.constants.js';
+import { TWILIO_CLIENT } from './twilio-client.token.js';
 import type { RetryPolicy } from './twilio-rest-error.js';
 import { TwilioRestRetry, type RestOperation } from './twilio-rest-retry.js';
 import { TwimlFactory } from './twiml.factory.js';
