@@ -12,4 +12,3 @@ module.exports = {
     return { code: source.replace(NEST_COMMON, 'globalThis.__callbridgeNestCommon') };
   },
 };
-
