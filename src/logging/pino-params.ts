@@ -37,8 +37,9 @@ export function pinoParams(o: ResolvedLoggingOptions): Params {
   return {
     pinoHttp: {
       logger,
+      // Lines logged while handling a request carry its `reqId` (and the call, once named); the request's own line
+      // carries method, URL, status and time.
       quietReqLogger: true,
-      quietResLogger: true,
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
         err || res.statusCode >= 500 ? 'error' : 'debug',
       serializers: {
@@ -50,6 +51,8 @@ export function pinoParams(o: ResolvedLoggingOptions): Params {
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     },
+    // The request's own line gets the call too.
+    assignResponse: true,
     // Express 5's path syntax for "every route" (nestjs-pino 4 defaults to the legacy `*`).
     forRoutes: [{ path: '{/*splat}', method: RequestMethod.ALL }],
   };
