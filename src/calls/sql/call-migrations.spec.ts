@@ -47,7 +47,7 @@ function migrations(name: string, fresh: () => Promise<{ target: DatabaseTarget;
         poolSize: 2,
         connectTimeoutMs: 5000,
         statementTimeoutMs: 5000,
-        busyTimeoutMs: 200,
+        busyTimeoutMs: 100,
       });
       return { db: db as unknown as Kysely<unknown>, dialect };
     };

@@ -30,8 +30,9 @@ export async function migrateCallStore(db: Kysely<unknown>, dialect: SqlDialectN
   for (let attempt = 1; ; attempt++) {
     const { error, results = [] } = await migrator.migrateToLatest();
     if (!error) return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
-    if (attempt < 5 && dialect === 'sqlite' && isUnavailable(error)) {
-      await new Promise((r) => setTimeout(r, 100 * attempt));
+    if (attempt < 20 && dialect === 'sqlite' && isUnavailable(error)) {
+      // Jittered, so two processes that collided do not collide again in step.
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
       continue;
     }
     const failed = results.find((r) => r.status === 'Error')?.migrationName;
