@@ -209,7 +209,11 @@ function contract(backend: Backend): void {
       expect(await store.applyStatus('CA1', { status: 'busy' })).toBe('applied');
       expect(await store.applyStatus('CA1', { status: 'ringing' })).toBe('stale');
       expect(await store.applyStatus('CA1', { status: 'canceled' })).toBe('stale');
-      expect(await store.get('CA1')).toMatchObject({ state: 'failed', stateReason: 'busy', twilio: { status: 'busy' } });
+      expect(await store.get('CA1')).toMatchObject({
+        state: 'failed',
+        stateReason: 'busy',
+        twilio: { status: 'busy' },
+      });
     });
 
     it('stores a Retell event once: 50 concurrent copies, one stored', async () => {

@@ -153,8 +153,7 @@ export interface IdempotencyEntry {
 
 /** Result of {@link CallStore.beginIdempotent}. */
 export type IdempotencyBegin =
-  | { readonly outcome: 'started' }
-  | { readonly outcome: 'exists'; readonly entry: IdempotencyEntry };
+  { readonly outcome: 'started' } | { readonly outcome: 'exists'; readonly entry: IdempotencyEntry };
 
 /** Query of {@link CallStore.list}: newest first, keyset-paged, filters combined with AND. */
 export interface CallListQuery {

@@ -21,7 +21,8 @@ export class CallStoreLifecycle implements OnApplicationBootstrap, OnApplication
     const t = this.options.target;
     if (this.options.store) this.logger.log({ msg: 'call store: provided by the app' });
     // Never the PostgreSQL URL itself: it may carry a password.
-    else this.logger.log({ msg: 'call store ready', backend: t.kind, ...(t.kind === 'sqlite' ? { path: t.path } : {}) });
+    else
+      this.logger.log({ msg: 'call store ready', backend: t.kind, ...(t.kind === 'sqlite' ? { path: t.path } : {}) });
   }
 
   async onApplicationShutdown(): Promise<void> {

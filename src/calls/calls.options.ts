@@ -45,7 +45,7 @@ export function resolveCallsOptions(options: CallsModuleOptions = {}): ResolvedC
   try {
     target = parseDatabaseUrl(options.databaseUrl ?? DEFAULT_DATABASE_URL);
   } catch (err) {
-    throw new Error(`CallsModule: databaseUrl: ${(err as Error).message}`);
+    throw new Error(`CallsModule: databaseUrl: ${(err as Error).message}`, { cause: err });
   }
   return {
     store: options.store,

@@ -15,7 +15,12 @@ type ConnectOptions = Pick<
   'poolSize' | 'connectTimeoutMs' | 'statementTimeoutMs' | 'busyTimeoutMs'
 >;
 
-const DEFAULTS: ConnectOptions = { poolSize: 10, connectTimeoutMs: 1000, statementTimeoutMs: 2000, busyTimeoutMs: 5000 };
+const DEFAULTS: ConnectOptions = {
+  poolSize: 10,
+  connectTimeoutMs: 1000,
+  statementTimeoutMs: 2000,
+  busyTimeoutMs: 5000,
+};
 
 /** A Kysely connection to a SQL target, with its dialect. */
 export async function connectSql(

@@ -20,8 +20,6 @@ export interface CallDatabase {
 export type Timestamp = ColumnType<Date | string, string, string>;
 /** JSON: text in SQLite, `jsonb` in PostgreSQL. */
 export type Json = ColumnType<unknown, string, string>;
-/** A big integer: returned as a string by `pg`. */
-export type BigNumber = ColumnType<number | string, number, number>;
 /** A boolean: 0/1 in SQLite. */
 export type Flag = ColumnType<boolean | number, boolean | number, boolean | number>;
 export type Id = Generated<number | string>;
@@ -55,9 +53,9 @@ export interface CallsTable {
   retell_recording_url: string | null;
   retell_disconnection_reason: string | null;
   retell_analysis: Json | null;
-  retell_start_timestamp: BigNumber | null;
-  retell_end_timestamp: BigNumber | null;
-  retell_duration_ms: BigNumber | null;
+  retell_start_timestamp: number | null;
+  retell_end_timestamp: number | null;
+  retell_duration_ms: number | null;
 }
 
 export interface TwilioStatusEventsTable {

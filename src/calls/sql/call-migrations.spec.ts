@@ -26,7 +26,9 @@ async function tablesOf(db: Kysely<unknown>): Promise<string[]> {
 }
 
 async function appliedOf(db: Kysely<unknown>): Promise<string[]> {
-  const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)} order by name`.execute(db);
+  const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)} order by name`.execute(
+    db,
+  );
   return rows.map((r) => r.name);
 }
 

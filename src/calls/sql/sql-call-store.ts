@@ -175,9 +175,7 @@ export class SqlCallStore implements CallStore {
           .where('call_sid', '=', callSid)
           .where('retell_call_id', 'is', null)
           .where('state', 'not in', ['fallback', ...FINAL_STATES])
-          .where((eb) =>
-            eb.or([eb('registration_lease_until', 'is', null), eb('registration_lease_until', '<=', at)]),
-          )
+          .where((eb) => eb.or([eb('registration_lease_until', 'is', null), eb('registration_lease_until', '<=', at)]))
           .returningAll()
           .executeTakeFirst();
         if (claimed) return { outcome: 'claimed', call: toSummary(this.toCallRow(claimed)) };
@@ -642,7 +640,8 @@ export class SqlCallStore implements CallStore {
     const allowed = sql<SqlBool>`${sql.ref('state')} in (${sql.join(statesBefore(to).map((s) => sql.lit(s)))})`;
     return {
       state: sql<string>`case when ${allowed} then ${sql.lit(to)} else ${sql.ref('state')} end`,
-      [STATE_TIME_COLUMN[to]]: sql<string>`case when ${allowed} then ${this.now()} else ${sql.ref(STATE_TIME_COLUMN[to])} end`,
+      [STATE_TIME_COLUMN[to]]:
+        sql<string>`case when ${allowed} then ${this.now()} else ${sql.ref(STATE_TIME_COLUMN[to])} end`,
     };
   }
 
@@ -678,11 +677,7 @@ export class SqlCallStore implements CallStore {
         .where('call_sid', 'in', sids)
         .orderBy('id')
         .execute(),
-      this.db
-        .selectFrom('call_transcripts')
-        .select(['call_sid', 'transcript'])
-        .where('call_sid', 'in', sids)
-        .execute(),
+      this.db.selectFrom('call_transcripts').select(['call_sid', 'transcript']).where('call_sid', 'in', sids).execute(),
       this.db.selectFrom('call_media').selectAll().where('call_sid', 'in', sids).execute(),
       this.db.selectFrom('escalations').selectAll().where('call_sid', 'in', sids).orderBy('id').execute(),
     ]);
@@ -695,37 +690,30 @@ export class SqlCallStore implements CallStore {
       }
       return out;
     };
-    const statusBy = group(
-      statuses,
-      (s): TwilioStatusEntry =>
-        omitUndefined({
-          status: s.status as TwilioCallStatus,
-          sequenceNumber: s.sequence_number ?? undefined,
-          receivedAt: this.iso(s.received_at)!,
-          applied: Boolean(s.applied),
-          callDuration: s.call_duration ?? undefined,
-          sipResponseCode: s.sip_response_code ?? undefined,
-        }),
+    const statusBy = group(statuses, (s): TwilioStatusEntry =>
+      omitUndefined({
+        status: s.status as TwilioCallStatus,
+        sequenceNumber: s.sequence_number ?? undefined,
+        receivedAt: this.iso(s.received_at)!,
+        applied: Boolean(s.applied),
+        callDuration: s.call_duration ?? undefined,
+        sipResponseCode: s.sip_response_code ?? undefined,
+      }),
     );
-    const streamBy = group(
-      streamEvents,
-      (e): StreamEventRow =>
-        omitUndefined({
-          event: e.event,
-          streamSid: e.stream_sid ?? undefined,
-          error: e.error ?? undefined,
-          receivedAt: this.iso(e.received_at)!,
-        }),
-    );
-    const retellBy = group(
-      retellEvents,
-      (e): RetellEventRow => ({
+    const streamBy = group(streamEvents, (e): StreamEventRow =>
+      omitUndefined({
         event: e.event,
-        occurrence: e.occurrence,
-        retellCallId: e.retell_call_id,
+        streamSid: e.stream_sid ?? undefined,
+        error: e.error ?? undefined,
         receivedAt: this.iso(e.received_at)!,
       }),
     );
+    const retellBy = group(retellEvents, (e): RetellEventRow => ({
+      event: e.event,
+      occurrence: e.occurrence,
+      retellCallId: e.retell_call_id,
+      receivedAt: this.iso(e.received_at)!,
+    }));
     const escalationBy = group(escalations, (e) => this.toEscalation(e));
     const transcriptBy = new Map(transcripts.map((t) => [t.call_sid, t.transcript]));
     const mediaBy = new Map(
@@ -846,4 +834,3 @@ export class SqlCallStore implements CallStore {
     return this.dialect === 'sqlite' ? Number(value) : value;
   }
 }
-

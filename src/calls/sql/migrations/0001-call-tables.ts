@@ -42,9 +42,9 @@ export async function up(db: Kysely<unknown>, dialect: SqlDialectName): Promise<
     .addColumn('retell_recording_url', 'text')
     .addColumn('retell_disconnection_reason', 'text')
     .addColumn('retell_analysis', t.json)
-    .addColumn('retell_start_timestamp', t.bigNumber)
-    .addColumn('retell_end_timestamp', t.bigNumber)
-    .addColumn('retell_duration_ms', t.bigNumber)
+    .addColumn('retell_start_timestamp', t.number)
+    .addColumn('retell_end_timestamp', t.number)
+    .addColumn('retell_duration_ms', t.number)
     .execute();
   // `GET /calls` filters, each with the keyset order (id) after it.
   await db.schema.createIndex('calls_from_id').on('calls').columns(['from_number', 'id']).execute();
