@@ -12,8 +12,8 @@ export interface PostgresOptions {
 }
 
 /**
- * A pooled connection to PostgreSQL. The pool reconnects by itself when the database comes back; an idle connection
- * the server or network drops is reported and discarded (an unhandled `error` event would end the process).
+ * A pooled connection to PostgreSQL. The pool reconnects by itself when the database comes back; a connection the
+ * server or network drops is reported and discarded (an unhandled `error` event would end the process).
  */
 export async function openPostgres(url: string, options: PostgresOptions): Promise<Kysely<CallDatabase>> {
   const { default: pg } = await import('pg');
@@ -29,5 +29,11 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     application_name: 'callbridge',
   });
   pool.on('error', (err) => logger.warn({ msg: 'idle database connection lost', error: err.message }));
+  // The pool listens for errors only on idle connections: one that dies while checked out (a statement in flight
+  // when the database went away) emits `error` to nobody, which would end the process. The statement itself fails
+  // with the same error, and the pool discards the connection on release.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.warn({ msg: 'database connection lost', error: err.message }));
+  });
   return new Kysely<CallDatabase>({ dialect: new PostgresDialect({ pool }) });
 }

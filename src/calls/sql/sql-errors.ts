@@ -27,19 +27,20 @@ const UNAVAILABLE_MESSAGES =
   /timeout exceeded when trying to connect|Connection terminated|connection error|not queryable|Query read timeout|database connection is not open|driver has already been destroyed|Cannot use a pool after calling end/i;
 
 /** Whether `err` means the database cannot be reached (a retry later may succeed), not a bug in a query. */
-export function isUnavailable(err: unknown): boolean {
+export function isUnavailable(err: unknown, depth = 0): boolean {
   if (err instanceof CallStoreUnavailableError) return true;
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
+  // Duck-typed, not `instanceof Error`: errors of Node's sockets may come from another realm (a test runner's vm).
+  if (typeof err !== 'object' || err === null || depth > 3) return false;
+  const { code, message, cause } = err as { code?: unknown; message?: unknown; cause?: unknown };
   if (typeof code === 'string') {
     if (NETWORK_CODES.has(code) || PG_UNAVAILABLE.test(code) || SQLITE_UNAVAILABLE.test(code)) return true;
   }
-  if (UNAVAILABLE_MESSAGES.test(err.message)) return true;
-  return err.cause !== undefined && err.cause !== err && isUnavailable(err.cause);
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+  return cause !== undefined && cause !== err && isUnavailable(cause, depth + 1);
 }
 
 /** Rethrows `err` as {@link CallStoreUnavailableError} when it means the database is unreachable. */
 export function toStoreError(err: unknown): unknown {
   if (err instanceof CallStoreUnavailableError || !isUnavailable(err)) return err;
-  return new CallStoreUnavailableError((err as Error).message, { cause: err });
+  return new CallStoreUnavailableError(String((err as { message?: unknown }).message), { cause: err });
 }
