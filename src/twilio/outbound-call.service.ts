@@ -62,7 +62,8 @@ export class OutboundCallService {
       throw this.toHttpError(err);
     }
     callContext.set({ callSid: sid });
-    const { created } = await this.calls.open({
+    // If a status callback got here first and opened the record, this adds what only this request knows.
+    await this.calls.open({
       callSid: sid,
       direction: 'outbound',
       from,
@@ -71,14 +72,6 @@ export class OutboundCallService {
       metadata: request.metadata,
       dynamicVariables: request.dynamicVariables,
     });
-    if (!created) {
-      // A status callback got here first and opened the record: add what only this request knows.
-      await this.calls.update(sid, (d) => {
-        d.agentId ??= request.agentId;
-        d.metadata ??= request.metadata;
-        d.dynamicVariables ??= request.dynamicVariables;
-      });
-    }
     this.logger.log({ msg: 'outbound call placed', to: request.to });
     return { callSid: sid };
   }

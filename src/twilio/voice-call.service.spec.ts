@@ -1,3 +1,4 @@
+import { CallStoreUnavailableError } from '../calls/call-store.errors.js';
 import { CallsService } from '../calls/calls.service.js';
 import { InMemoryCallStore } from '../calls/in-memory-call-store.js';
 import { RetellRegistrationError } from '../retell/retell-registration.error.js';
@@ -31,14 +32,24 @@ class FakeRegistration implements Pick<RetellRegistrationService, 'register' | '
   }
 }
 
-function setup(twilioOver: Partial<TwilioModuleOptions> = {}) {
+/** A store whose database is down. */
+class DownStore extends InMemoryCallStore {
+  override recordVoiceWebhook(): never {
+    throw new CallStoreUnavailableError('connect ECONNREFUSED');
+  }
+  override transition(): never {
+    throw new CallStoreUnavailableError('connect ECONNREFUSED');
+  }
+}
+
+function setup(twilioOver: Partial<TwilioModuleOptions> = {}, store = new InMemoryCallStore()) {
   const twilioOptions = resolveTwilioOptions({
     accountSid: 'AC' + '0'.repeat(32),
     authToken: 'token-token-token',
     publicUrl: 'https://cb.example.com',
     ...twilioOver,
   });
-  const calls = new CallsService(new InMemoryCallStore());
+  const calls = new CallsService(store);
   const retell = new FakeRegistration();
   const twiml = new TwimlFactory(twilioOptions, new TwilioSignatureValidator(twilioOptions));
   const service = new VoiceCallService(calls, retell as unknown as RetellRegistrationService, twiml, twilioOptions);
@@ -72,6 +83,32 @@ describe(VoiceCallService.name, () => {
     expect(retell.calls).toHaveLength(1);
     for (const xml of [a, b, c]) expect(xml).toContain('sip:call_1@');
     expect((await calls.get('CA1'))!.twilio.voiceWebhookCount).toBe(3);
+  });
+
+  it('asks Twilio to come back when another instance holds the registration lease, and registers nothing', async () => {
+    const { service, calls, retell } = setup();
+    await calls.open({ callSid: 'CA1', direction: 'inbound', from: '+15550001', to: '+15550002' });
+    expect((await calls.claimRegistration('CA1', 60_000)).outcome).toBe('claimed');
+    const xml = await service.answer(inbound);
+    expect(xml).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Pause length="1"/>' +
+        '<Redirect method="POST">https://cb.example.com/twilio/voice</Redirect></Response>',
+    );
+    expect(retell.calls).toHaveLength(0);
+    // The holder finished: the repeat Twilio sends after the redirect dials its call.
+    await calls.completeRegistration('CA1', { retellCallId: 'call_other' });
+    expect(await service.answer(inbound)).toContain('<Sip>sip:call_other@');
+    expect(retell.calls).toHaveLength(0);
+  });
+
+  it('still answers the caller with the fallback when the call store is down', async () => {
+    const { service, retell } = setup({ fallbackNumber: '+15559999' }, new DownStore());
+    const xml = await service.answer(inbound);
+    expect(xml).toContain('<Dial>+15559999</Dial>');
+    expect(retell.calls).toHaveLength(0);
+    expect(await service.dialComplete({ CallSid: 'CA1', DialCallStatus: 'failed' })).toContain(
+      '<Dial>+15559999</Dial>',
+    );
   });
 
   it('answers the fallback and records why when Retell fails', async () => {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type twilio from 'twilio';
-import { transition } from '../../calls/call-state.js';
 import {
   base64MulawDurationMs,
   type DtmfFrame,
@@ -85,10 +84,11 @@ export class RelaySession extends MediaSession {
     this.relay.metrics.mediaConnections.inc({ mode: 'relay' });
     this.audio = this.relay.audio.open({ tracks: ['inbound'], onEvent: (e) => this.onAudioEvent(e) });
     this.log('log', { msg: 'media stream started', mode: 'relay' });
-    void this.relay.calls.update(frame.start.callSid, (d) => {
-      d.media = { ...this.mediaInfo('relay', frame.start.tracks), relay: this.relayInfo() };
-      transition(d, 'connected');
-    });
+    const callSid = frame.start.callSid;
+    void this.persist('attach', () =>
+      this.relay.calls.attachMedia(callSid, this.mediaInfo('relay', frame.start.tracks, this.relayInfo())),
+    );
+    void this.persist('connected', () => this.relay.calls.transition(callSid, 'connected'));
     this.emit(MEDIA_EVENTS.streamStarted, { callSid: this.callSid, streamSid: this.streamSid, mode: 'relay' });
     const start = JSON.stringify({
       event: 'start',
@@ -274,7 +274,7 @@ export class RelaySession extends MediaSession {
       const code = (err as { code?: number }).code;
       if (code !== 20404) this.log('error', { msg: 'fallback redirect failed', error: (err as Error).message, code });
     }
-    await this.relay.calls.transition(callSid, 'fallback', 'agent_stream_lost');
+    await this.persist('fallback', () => this.relay.calls.transition(callSid, 'fallback', 'agent_stream_lost'));
     this.closeSocket(CLOSE_CODES.normal, 'agent unavailable');
     await this.finish('agent_lost');
   }
@@ -311,16 +311,9 @@ export class RelaySession extends MediaSession {
       this.countAudio(this.audio.stats);
       this.audio = undefined;
     }
-    const frames = { ...this.frames };
-    const dropped = { ...this.dropped };
-    const relay = this.relayInfo();
-    await this.relay.calls.update(this.callSid!, (d) => {
-      if (!d.media || d.media.streamSid !== this.streamSid) return false;
-      d.media.frames = frames;
-      d.media.dropped = dropped;
-      d.media.relay = relay;
-      d.media.endedAt = new Date().toISOString();
-    });
+    const figures = { frames: { ...this.frames }, dropped: { ...this.dropped }, relay: this.relayInfo() };
+    const callSid = this.callSid!;
+    await this.persist('detach', () => this.relay.calls.detachMedia(callSid, this.streamSid!, figures));
     this.log('log', { msg: 'media stream ended', reason, bargeIns: this.bargeIns, agentFrames: this.agentFrames });
     this.emit(MEDIA_EVENTS.streamEnded, { callSid: this.callSid, streamSid: this.streamSid, mode: 'relay' });
   }
