@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ApiModule } from './api/api.module.js';
 import { CallsModule } from './calls/calls.module.js';
+import { CallsService } from './calls/calls.service.js';
 import { APP_ENV, appEnvConfig, type EnvSource } from './config/app-env.js';
 import type { AppEnv } from './config/env.schema.js';
 import { HealthModule } from './health/health.module.js';
@@ -34,7 +35,7 @@ export class AppModule {
         LoggingModule.forRootAsync({ isGlobal: true, ...fromEnv((env) => ({ level: env.LOG_LEVEL })) }),
         MetricsModule,
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
-        CallsModule.forRoot({ isGlobal: true }),
+        CallsModule.forRootAsync({ isGlobal: true, ...fromEnv((env) => ({ databaseUrl: env.DATABASE_URL })) }),
         RetellModule.forRootAsync({
           isGlobal: true,
           ...fromEnv((env) => ({
@@ -61,7 +62,10 @@ export class AppModule {
           fromEnv((env) => ({ mode: env.MEDIA_MODE, agentStreamUrl: env.AGENT_STREAM_URL, vadThread: env.VAD_THREAD })),
         ),
         ApiModule.forRootAsync(fromEnv((env) => ({ token: env.API_TOKEN }))),
-        HealthModule,
+        HealthModule.forRootAsync({
+          inject: [CallsService],
+          useFactory: (calls: CallsService) => ({ readiness: { store: () => calls.ping() } }),
+        }),
       ],
     };
   }

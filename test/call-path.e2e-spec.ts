@@ -152,6 +152,27 @@ describe('call path (Twilio → callbridge → Retell over SIP)', () => {
     expect(registration.body.retell_llm_dynamic_variables).toMatchObject({ name: 'Ada' });
   });
 
+  it('lists calls newest first, filtered by number, state and time, with a cursor; bad filters are 400', async () => {
+    const from = '+15553334444';
+    const first = await h.stack.twilio.runInboundCall({ from, to: caller.to, script: { durationMs: 200 } });
+    const second = await h.stack.twilio.runInboundCall({ from, to: caller.to, script: { durationMs: 200 } });
+    await eventually(async () => ((await h.call(first.callSid)).state === 'ended' ? true : undefined));
+    await eventually(async () => ((await h.call(second.callSid)).state === 'ended' ? true : undefined));
+    const since = (await h.call(first.callSid)).createdAt;
+    type Page = { items: { callSid: string; from: string }[]; nextCursor?: string };
+    const page = async (query: string) => (await (await h.api(`/calls?${query}`)).json()) as Page;
+    const one = await page(`from=${encodeURIComponent(from)}&state=ended&since=${since}&limit=1`);
+    expect(one.items.map((r) => r.callSid)).toEqual([second.callSid]);
+    const two = await page(
+      `from=${encodeURIComponent(from)}&state=ended&since=${since}&limit=1&cursor=${one.nextCursor}`,
+    );
+    expect(two.items.map((r) => r.callSid)).toEqual([first.callSid]);
+    expect((await page(`from=${encodeURIComponent(from)}&until=${since}`)).items).toEqual([]);
+    for (const bad of ['state=lost', 'since=yesterday', 'cursor=NOT-A-CURSOR', 'limit=0']) {
+      expect({ bad, status: (await h.api(`/calls?${bad}`)).status }).toEqual({ bad, status: 400 });
+    }
+  });
+
   it('rejects /calls without the bearer token and bad bodies with the problem named', async () => {
     expect((await fetch(`${h.url}/calls`, { method: 'POST' })).status).toBe(401);
     const bad = await h.api('/calls', { method: 'POST', body: JSON.stringify({ to: '555' }) });

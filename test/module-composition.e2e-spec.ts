@@ -54,7 +54,7 @@ function modules(
     }),
     { module: MetricsModule },
     EventEmitterModule.forRoot(),
-    CallsModule.forRoot({ isGlobal: true }),
+    CallsModule.forRoot({ isGlobal: true, databaseUrl: 'memory:' }),
     RetellModule.forRoot({
       isGlobal: true,
       apiKey: env.RETELL_API_KEY!,

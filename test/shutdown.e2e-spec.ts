@@ -1,5 +1,7 @@
 import type { CallRecord } from '../src/calls/call-record.js';
 import { CallsService } from '../src/calls/calls.service.js';
+import { createCallStore } from '../src/calls/create-call-store.js';
+import { parseDatabaseUrl } from '../src/calls/database-url.js';
 import { eventually, startHarness, type Harness } from './support/harness.js';
 
 describe('graceful shutdown', () => {
@@ -10,6 +12,7 @@ describe('graceful shutdown', () => {
     } finally {
       await h.stack.close();
       await h.app.close();
+      h.removeData();
     }
   });
 });
@@ -32,7 +35,10 @@ async function shutDownMidCall(h: Harness): Promise<void> {
 
   await h.app.close();
 
-  const record = (await calls.get(call.callSid)) as CallRecord;
+  // The app closed its database last; what it wrote before is on disk.
+  const store = await createCallStore(parseDatabaseUrl(h.databaseUrl));
+  const record = (await store.get(call.callSid)) as CallRecord;
+  await store.close();
   expect(record.media!.endedAt).toBeDefined();
   // The caller's open turn was closed at the end of the stream and counted.
   expect(record.media!.analytics!.talkTimeMs.caller).toBeGreaterThan(500);

@@ -3,7 +3,7 @@ import type { CallPage, CallRecord } from '../calls/call-record.js';
 import { CallsService } from '../calls/calls.service.js';
 import { OutboundCallService } from '../twilio/outbound-call.service.js';
 import { ApiTokenGuard } from './api-token.guard.js';
-import { ListCallsSchema, PlaceCallSchema, type PlaceCallDto } from './place-call.dto.js';
+import { ListCallsSchema, PlaceCallSchema, type ListCallsQuery, type PlaceCallDto } from './place-call.dto.js';
 import { ZodValidationPipe } from './zod-validation.pipe.js';
 
 /** The HTTP API for people and systems: place outbound calls, read call records. Bearer `API_TOKEN`. */
@@ -22,10 +22,13 @@ export class CallsController {
     return this.outbound.place(body);
   }
 
-  /** Call records, newest first; `cursor` from the previous page's `nextCursor`. */
+  /**
+   * Call records, newest first; `cursor` from the previous page's `nextCursor` (with the same filters). Filters:
+   * `from`, `to` (numbers as stored), `state`, `since` (created at or after) and `until` (created before).
+   */
   @Get()
-  list(@Query(new ZodValidationPipe(ListCallsSchema)) query: { limit: number; cursor?: string }): Promise<CallPage> {
-    return this.calls.list(query.limit, query.cursor);
+  list(@Query(new ZodValidationPipe(ListCallsSchema)) query: ListCallsQuery): Promise<CallPage> {
+    return this.calls.list(query);
   }
 
   @Get(':callSid')

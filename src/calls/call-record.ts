@@ -80,7 +80,7 @@ export interface CallRecord {
   readonly createdAt: string;
   updatedAt: string;
   retellCallId?: string;
-  /** Set while one webhook registers the call with Retell, so a concurrent repeat waits instead of registering again. */
+  /** When the latest Retell registration lease was taken (see `CallStore.claimRegistration`). */
   registrationStartedAt?: string;
   agentId?: string;
   metadata?: Record<string, unknown>;
@@ -97,7 +97,7 @@ export interface CallRecord {
   };
   retell: {
     events: RetellEventEntry[];
-    /** Dedupe keys of stored deliveries (see `retellEventKey`). */
+    /** Dedupe keys of stored deliveries (see `retellEventKey`), derived from the stored events. */
     eventKeys: string[];
     callStatus?: string;
     transcript?: string;
@@ -109,6 +109,24 @@ export interface CallRecord {
     durationMs?: number;
   };
   media?: CallMediaInfo;
+  /** Escalations to a person, oldest first; absent when there were none. At most one is open (no `endedAt`). */
+  escalations?: EscalationRecord[];
+}
+
+/** One escalation of a call to a person (written by the escalation module). */
+export interface EscalationRecord {
+  readonly id: string;
+  /** What asked for it: `custom_function`, `dtmf`, `refer`, `api`, … */
+  readonly trigger: string;
+  readonly reason?: string;
+  /** Where the call goes (E.164 number or SIP URI). */
+  readonly target?: string;
+  readonly requestedAt: string;
+  readonly transferredAt?: string;
+  readonly answeredAt?: string;
+  readonly endedAt?: string;
+  /** How it ended: `answered`, `no_answer`, `busy`, `failed`, `canceled`, … */
+  readonly outcome?: string;
 }
 
 /** A page of call records, newest first. */

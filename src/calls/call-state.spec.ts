@@ -1,4 +1,4 @@
-import { canTransition, newCallRecord, transition } from './call-state.js';
+import { canTransition, statesBefore, terminalStateFor } from './call-state.js';
 
 describe('call state', () => {
   it('moves forward along the call and never back', () => {
@@ -11,14 +11,17 @@ describe('call state', () => {
     expect(canTransition('failed', 'ended')).toBe(false);
   });
 
-  it(`${transition.name} stamps the time and the reason`, () => {
-    const r = newCallRecord({ callSid: 'CA1', direction: 'inbound', from: 'a', to: 'b', now: new Date(0) });
-    expect(transition(r, 'fallback', 'retell_timeout', new Date(1000))).toBe(true);
-    expect(r).toMatchObject({
-      state: 'fallback',
-      stateReason: 'retell_timeout',
-      stateTimes: { fallback: '1970-01-01T00:00:01.000Z' },
-    });
-    expect(transition(r, 'registered')).toBe(false);
+  it(`${statesBefore.name} lists exactly the states a move may start from`, () => {
+    expect(statesBefore('registered')).toEqual(['ringing']);
+    expect(statesBefore('fallback')).toEqual(['ringing', 'registered', 'connected']);
+    expect(statesBefore('ended')).toEqual(['ringing', 'registered', 'connected', 'fallback']);
+    expect(statesBefore('ringing')).toEqual([]);
+  });
+
+  it(`${terminalStateFor.name}: a call that never connected fails, one that did ends`, () => {
+    expect(terminalStateFor('ringing', false)).toBe('failed');
+    expect(terminalStateFor('registered', false)).toBe('failed');
+    expect(terminalStateFor('connected', false)).toBe('ended');
+    expect(terminalStateFor('ringing', true)).toBe('ended');
   });
 });

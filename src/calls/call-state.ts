@@ -1,4 +1,4 @@
-import type { CallRecord, CallState } from './call-record.js';
+import type { CallState } from './call-record.js';
 
 /**
  * Order of states along a call. A change never goes to a lower rank, so late or repeated events (a Retell
@@ -14,53 +14,31 @@ const RANK: Readonly<Record<CallState, number>> = {
   failed: 4,
 };
 
+/** Every state, in rank order. */
+export const CALL_STATES: readonly CallState[] = ['ringing', 'registered', 'connected', 'fallback', 'ended', 'failed'];
+
 /** States after which nothing changes. */
 export const FINAL_STATES: ReadonlySet<CallState> = new Set(['ended', 'failed']);
 
-/** Whether `record` may move to `to`. */
+/** Whether a call in `from` may move to `to`. */
 export function canTransition(from: CallState, to: CallState): boolean {
   if (FINAL_STATES.has(from)) return false;
   return RANK[to] > RANK[from];
 }
 
 /**
- * Moves `draft` to `to` if allowed, stamping the time and reason. Returns whether it moved; for use inside
- * `CallStore.update`.
+ * The states a call may move to `to` from. Stores put this list in their conditional update (`… WHERE state IN
+ * (…)`), so the rule is checked in the same statement that applies it.
  */
-export function transition(draft: CallRecord, to: CallState, reason?: string, now = new Date()): boolean {
-  if (!canTransition(draft.state, to)) return false;
-  draft.state = to;
-  draft.stateTimes[to] = now.toISOString();
-  if (reason !== undefined) draft.stateReason = reason;
-  draft.updatedAt = now.toISOString();
-  return true;
+export function statesBefore(to: CallState): readonly CallState[] {
+  return CALL_STATES.filter((from) => canTransition(from, to));
 }
 
-/** A new record in `ringing`. */
-export function newCallRecord(input: {
-  callSid: string;
-  direction: CallRecord['direction'];
-  from: string;
-  to: string;
-  agentId?: string;
-  metadata?: Record<string, unknown>;
-  dynamicVariables?: Record<string, string>;
-  now?: Date;
-}): CallRecord {
-  const at = (input.now ?? new Date()).toISOString();
-  return {
-    callSid: input.callSid,
-    direction: input.direction,
-    from: input.from,
-    to: input.to,
-    state: 'ringing',
-    stateTimes: { ringing: at },
-    createdAt: at,
-    updatedAt: at,
-    agentId: input.agentId,
-    metadata: input.metadata,
-    dynamicVariables: input.dynamicVariables,
-    twilio: { statusHistory: [], voiceWebhookCount: 0, streamEvents: [] },
-    retell: { events: [], eventKeys: [] },
-  };
+/**
+ * Where a terminal Twilio status takes a call: `completed` ends it; any other terminal status (busy, no-answer, …)
+ * fails a call that never reached an agent or a fallback, and ends one that did.
+ */
+export function terminalStateFor(current: CallState, completed: boolean): CallState {
+  if (completed) return 'ended';
+  return current === 'ringing' || current === 'registered' ? 'failed' : 'ended';
 }

@@ -83,6 +83,12 @@ export const EnvSchema = z.object({
     .transform((v) => v ?? 'analysis')
     .pipe(z.enum(VAD_THREADS, { error: `must be one of ${VAD_THREADS.join(', ')}` })),
   API_TOKEN: z.string(REQUIRED).min(16, { error: 'must be at least 16 characters' }),
+  // Where calls are kept; unset = SQLite at ./data/callbridge.sqlite. The calls module parses it; this only names the
+  // variable in a boot error (never its value: a PostgreSQL URL may hold a password).
+  DATABASE_URL: optionalString.refine(
+    (v) => v === undefined || v === 'memory:' || /^file:.+/.test(v) || /^postgres(ql)?:\/\/.+/i.test(v),
+    { error: 'must be memory:, file:<path>, or a postgres:// or postgresql:// URL' },
+  ),
   LOG_LEVEL: optionalString
     .transform((v) => v ?? 'info')
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),

@@ -74,6 +74,16 @@ describe(parseEnv.name, () => {
     expect(err.message).toContain('VAD_THREAD must be one of main, worker, analysis');
   });
 
+  it('takes memory:, file: and postgres URLs for DATABASE_URL, and names it otherwise without echoing it', () => {
+    for (const ok of ['memory:', 'file:./x.sqlite', 'postgres://u:p@h/db', 'postgresql://h/db']) {
+      expect(parseEnv({ ...valid, DATABASE_URL: ok }).DATABASE_URL).toBe(ok);
+    }
+    expect(parseEnv(valid).DATABASE_URL).toBeUndefined();
+    const err = errorOf({ ...valid, DATABASE_URL: 'mysql://u:hunter2@h/db' });
+    expect(err.message).toContain('DATABASE_URL');
+    expect(err.message).not.toContain('hunter2');
+  });
+
   it('treats empty values as unset', () => {
     expect(parseEnv({ ...valid, FALLBACK_NUMBER: '', TWILIO_API_BASE_URL: ' ' }).FALLBACK_NUMBER).toBeUndefined();
   });

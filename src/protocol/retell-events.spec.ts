@@ -1,4 +1,9 @@
-import { RetellWebhookSchema, parseRetellFunctionCall, retellEventKey } from './retell-events.js';
+import {
+  RetellWebhookSchema,
+  parseRetellFunctionCall,
+  retellEventKey,
+  retellEventOccurrence,
+} from './retell-events.js';
 
 const event = (name: string, call: Record<string, unknown> = {}) =>
   RetellWebhookSchema.parse({ event: name, call: { call_id: 'call_1', ...call } });
@@ -17,6 +22,16 @@ describe(retellEventKey.name, () => {
     expect(retellEventKey(event('transfer_started', { transfer_start_timestamp: 1 }))).not.toBe(
       retellEventKey(event('transfer_started', { transfer_start_timestamp: 2 })),
     );
+  });
+});
+
+describe(retellEventOccurrence.name, () => {
+  it('is empty for lifecycle events, the start time for transfers, the content for transcript updates', () => {
+    expect(retellEventOccurrence(event('call_ended', { end_timestamp: 5 }))).toBe('');
+    expect(retellEventOccurrence(event('transfer_started', { transfer_start_timestamp: 7 }))).toBe('7');
+    const a = retellEventOccurrence(event('transcript_updated', { transcript: 'Agent: Hi' }));
+    expect(a).toBe(retellEventOccurrence(event('transcript_updated', { transcript: 'Agent: Hi' })));
+    expect(a).not.toBe(retellEventOccurrence(event('transcript_updated', { transcript: 'Agent: Hi\nUser: Yo' })));
   });
 });
 

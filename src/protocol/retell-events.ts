@@ -4,6 +4,7 @@
  *
  * @see https://docs.retellai.com/features/webhook
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Webhook events Retell sends for a call. */
@@ -83,4 +84,23 @@ export function retellEventKey(e: RetellWebhookEvent): string | undefined {
     ? String((e.call as Record<string, unknown>)['transfer_start_timestamp'] ?? e.call.start_timestamp ?? '')
     : '';
   return `${e.event}:${e.call.call_id}${transferAt ? `:${transferAt}` : ''}`;
+}
+
+/**
+ * The event's own time or position within its call: with (call, event) the unique key a delivery is stored under, so
+ * a retry (same body) is recognised. Retell's envelope carries no event id or timestamp: lifecycle events happen once
+ * per call (empty), transfers can repeat and carry their start time, and each cumulative transcript update is told
+ * apart by its content.
+ */
+export function retellEventOccurrence(e: RetellWebhookEvent): string {
+  if (e.event === 'transcript_updated') {
+    return createHash('sha256')
+      .update(e.call.transcript ?? '')
+      .digest('hex')
+      .slice(0, 32);
+  }
+  if (e.event.startsWith('transfer_')) {
+    return String((e.call as Record<string, unknown>)['transfer_start_timestamp'] ?? e.call.start_timestamp ?? '');
+  }
+  return '';
 }

@@ -13,10 +13,7 @@ const event = (name: string, call: Record<string, unknown> = {}) =>
 async function setup() {
   const calls = new CallsService(new InMemoryCallStore());
   await calls.open({ callSid: 'CA1', direction: 'inbound', from: 'a', to: 'b' });
-  await calls.update('CA1', (d) => {
-    d.retellCallId = 'call_1';
-    d.state = 'registered';
-  });
+  await calls.completeRegistration('CA1', { retellCallId: 'call_1' });
   return { calls, service: new RetellEventsService(calls, new CallLogContext()) };
 }
 

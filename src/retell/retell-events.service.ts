@@ -1,19 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { CallRecord } from '../calls/call-record.js';
-import { transition } from '../calls/call-state.js';
+import type { RetellEventInput, RetellFacts } from '../calls/call-store.interface.js';
 import { CallsService } from '../calls/calls.service.js';
 import { CallLogContext } from '../logging/call-log-context.js';
-import { retellEventKey, type RetellWebhookEvent } from '../protocol/retell-events.js';
-
-/** Bound on stored event entries per call: a misbehaving sender cannot grow a record without limit. */
-const MAX_EVENTS_PER_CALL = 100;
+import { retellEventOccurrence, type RetellWebhookEvent } from '../protocol/retell-events.js';
 
 /** What happened to one webhook delivery. */
 export type RetellEventOutcome = 'stored' | 'duplicate' | 'unknown_call';
 
 /**
- * Writes Retell webhook events onto the call record, once each: a retried delivery (same event and call) is
- * recognised inside the same atomic update that would store it.
+ * Stores Retell webhook events on their call, once each: the store keeps a delivery unique on (call, event, the
+ * event's occurrence) and applies its facts in the same transaction, so a retry, or the same delivery reaching two
+ * instances, is recognised there.
  */
 @Injectable()
 export class RetellEventsService {
@@ -35,20 +32,8 @@ export class RetellEventsService {
       return 'unknown_call';
     }
     this.logContext.assign({ callSid, retellCallId: event.call.call_id });
-    const key = retellEventKey(event);
-    let outcome: RetellEventOutcome = 'stored';
-    await this.calls.update(callSid, (draft) => {
-      if (key && draft.retell.eventKeys.includes(key)) {
-        outcome = 'duplicate';
-        return false;
-      }
-      if (key) draft.retell.eventKeys.push(key);
-      if (draft.retell.events.length < MAX_EVENTS_PER_CALL) {
-        draft.retell.events.push({ event: event.event, receivedAt: new Date().toISOString() });
-      }
-      applyEvent(draft, event);
-      return true;
-    });
+    const stored = await this.calls.recordRetellEvent(callSid, toEventInput(event));
+    const outcome: RetellEventOutcome = stored === 'not_found' ? 'unknown_call' : stored;
     this.logger.log({ msg: `retell ${event.event}`, outcome });
     return outcome;
   }
@@ -60,24 +45,39 @@ export class RetellEventsService {
       typeof metadata === 'object' && metadata !== null
         ? (metadata as Record<string, unknown>)['twilio_call_sid']
         : undefined;
-    if (typeof fromMetadata === 'string' && (await this.calls.get(fromMetadata))) return fromMetadata;
+    if (typeof fromMetadata === 'string' && (await this.calls.summary(fromMetadata))) return fromMetadata;
     return (await this.calls.findByRetellCallId(event.call.call_id))?.callSid;
   }
 }
 
-/** The record changes one event makes. Later events never undo earlier facts (`ended` stays ended). */
-function applyEvent(draft: CallRecord, event: RetellWebhookEvent): void {
+/**
+ * What one event stores. Later events never undo earlier facts: `call_started` connects a call only if it has not
+ * moved past that, and a shorter (older) cumulative transcript never replaces a longer one.
+ */
+function toEventInput(event: RetellWebhookEvent): RetellEventInput {
   const call = event.call;
-  const r = draft.retell;
-  draft.retellCallId ??= call.call_id;
-  if (call.call_status) r.callStatus = call.call_status;
-  if (call.start_timestamp !== undefined) r.startTimestamp = call.start_timestamp;
-  if (call.end_timestamp !== undefined) r.endTimestamp = call.end_timestamp;
-  if (call.duration_ms !== undefined) r.durationMs = call.duration_ms;
-  // transcript_updated is cumulative: the latest delivery replaces the previous one.
-  if (call.transcript !== undefined) r.transcript = call.transcript;
-  if (call.recording_url !== undefined) r.recordingUrl = call.recording_url;
-  if (call.disconnection_reason !== undefined) r.disconnectionReason = call.disconnection_reason;
-  if (call.call_analysis !== undefined) r.analysis = call.call_analysis;
-  if (event.event === 'call_started') transition(draft, 'connected');
+  const facts: RetellFacts = {
+    callStatus: call.call_status,
+    startTimestamp: call.start_timestamp,
+    endTimestamp: call.end_timestamp,
+    durationMs: call.duration_ms,
+    recordingUrl: call.recording_url,
+    disconnectionReason: call.disconnection_reason,
+    analysis: call.call_analysis,
+  };
+  const turns = (call as Record<string, unknown>)['transcript_object'];
+  const cumulative = event.event === 'transcript_updated';
+  return {
+    event: event.event,
+    occurrence: retellEventOccurrence(event),
+    retellCallId: call.call_id,
+    // A transcript update repeats the whole transcript so far: it is kept once, as the call's latest transcript.
+    payload: cumulative ? undefined : event,
+    facts,
+    transcript:
+      call.transcript !== undefined
+        ? { text: call.transcript, turns: Array.isArray(turns) ? turns : undefined }
+        : undefined,
+    connects: event.event === 'call_started',
+  };
 }

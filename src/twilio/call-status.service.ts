@@ -1,24 +1,12 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
-import type { CallRecord } from '../calls/call-record.js';
-import { transition } from '../calls/call-state.js';
+import type { StatusOutcome } from '../calls/call-store.interface.js';
 import { CallsService } from '../calls/calls.service.js';
 import { CallLogContext } from '../logging/call-log-context.js';
-import {
-  TERMINAL_CALL_STATUSES,
-  TWILIO_CALL_STATUSES,
-  isCallStatus,
-  type TwilioCallStatus,
-  type TwilioParams,
-} from '../protocol/twilio-webhooks.js';
-
-/** Bound on the status history kept per call. */
-const MAX_HISTORY = 50;
-
-const statusRank = (s: TwilioCallStatus | undefined) => (s === undefined ? -1 : TWILIO_CALL_STATUSES.indexOf(s));
+import { isCallStatus, type TwilioParams } from '../protocol/twilio-webhooks.js';
 
 /**
- * Applies Twilio call status callbacks. They may arrive out of order: `SequenceNumber` decides which is newest, an
- * older one is kept in the history but changes nothing, and a terminal status is never left.
+ * Applies Twilio call status callbacks. They may arrive out of order: the store keeps each (CallSid,
+ * SequenceNumber) once, applies only the newest, and never leaves a terminal status (`CallStore.applyStatus`).
  */
 @Injectable()
 export class CallStatusService {
@@ -29,7 +17,7 @@ export class CallStatusService {
     private readonly logContext: CallLogContext,
   ) {}
 
-  async apply(params: TwilioParams): Promise<CallRecord | undefined> {
+  async apply(params: TwilioParams): Promise<StatusOutcome> {
     const { CallSid: callSid, CallStatus: status } = params;
     if (!callSid) throw new BadRequestException({ error: 'missing_call_sid', message: 'CallSid is required' });
     if (!isCallStatus(status))
@@ -43,39 +31,14 @@ export class CallStatusService {
       from: params.From ?? '',
       to: params.To ?? '',
     });
-    let applied = false;
-    const record = await this.calls.update(callSid, (d) => {
-      const t = d.twilio;
-      const newer =
-        seq === undefined || t.lastSequenceNumber === undefined
-          ? statusRank(status) > statusRank(t.status)
-          : seq > t.lastSequenceNumber;
-      applied = newer && !(t.status && TERMINAL_CALL_STATUSES.has(t.status));
-      if (t.statusHistory.length < MAX_HISTORY) {
-        t.statusHistory.push({
-          status,
-          sequenceNumber: seq,
-          receivedAt: new Date().toISOString(),
-          applied,
-          callDuration: parseCount(params.CallDuration),
-          sipResponseCode: parseCount(params.SipResponseCode),
-        });
-      }
-      if (!applied) return;
-      t.status = status;
-      if (seq !== undefined) t.lastSequenceNumber = seq;
-      if (TERMINAL_CALL_STATUSES.has(status)) {
-        // Never reached an agent or a fallback → the call failed; otherwise it simply ended.
-        const neverConnected = d.state === 'ringing' || d.state === 'registered';
-        transition(
-          d,
-          status === 'completed' || !neverConnected ? 'ended' : 'failed',
-          status === 'completed' ? undefined : status,
-        );
-      }
+    const outcome = await this.calls.applyStatus(callSid, {
+      status,
+      sequenceNumber: seq,
+      callDuration: parseCount(params.CallDuration),
+      sipResponseCode: parseCount(params.SipResponseCode),
     });
-    this.logger.log({ msg: 'call status', status, sequenceNumber: seq, applied });
-    return record;
+    this.logger.log({ msg: 'call status', status, sequenceNumber: seq, outcome });
+    return outcome;
   }
 
   /** `POST /twilio/stream-status`: the only place a failed stream handshake shows. */
@@ -85,20 +48,13 @@ export class CallStatusService {
     this.logContext.assign({ callSid });
     const event = params.StreamEvent ?? 'unknown';
     if (event === 'stream-error') this.logger.warn({ msg: 'media stream error', error: params.StreamError });
-    await this.calls.update(callSid, (d) => {
-      if (d.twilio.streamEvents.length >= MAX_HISTORY) return false;
-      d.twilio.streamEvents.push({
-        event,
-        streamSid: params.StreamSid,
-        error: params.StreamError,
-        receivedAt: new Date().toISOString(),
-      });
-    });
+    await this.calls.recordStreamEvent(callSid, { event, streamSid: params.StreamSid, error: params.StreamError });
   }
 }
 
+/** Counts Twilio sends as strings; anything else (or beyond a 32-bit column) is treated as absent. */
 function parseCount(v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
+  return Number.isInteger(n) && n >= 0 && n <= 2_147_483_647 ? n : undefined;
 }

@@ -68,7 +68,8 @@ export class OutboundCallService {
     if (!created.ok) throw this.toHttpError(created.error, created.attempts);
     const sid = created.value.sid;
     this.logContext.assign({ callSid: sid });
-    const { created: opened } = await this.calls.open({
+    // If a status callback got here first and opened the record, this adds what only this request knows.
+    await this.calls.open({
       callSid: sid,
       direction: 'outbound',
       from,
@@ -77,14 +78,6 @@ export class OutboundCallService {
       metadata: request.metadata,
       dynamicVariables: request.dynamicVariables,
     });
-    if (!opened) {
-      // A status callback got here first and opened the record: add what only this request knows.
-      await this.calls.update(sid, (d) => {
-        d.agentId ??= request.agentId;
-        d.metadata ??= request.metadata;
-        d.dynamicVariables ??= request.dynamicVariables;
-      });
-    }
     this.logger.log({ msg: 'outbound call placed', to: request.to, attempts: created.attempts });
     return { callSid: sid };
   }

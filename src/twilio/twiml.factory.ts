@@ -67,6 +67,17 @@ export class TwimlFactory {
     return response.toString();
   }
 
+  /**
+   * Another instance holds the call's registration lease: wait a moment and request the voice webhook again, by which
+   * time the holder has registered the call (or sent it to fallback) and the repeat finds the outcome in the store.
+   */
+  retryVoice(): string {
+    const response = new twilio.twiml.VoiceResponse();
+    response.pause({ length: 1 });
+    response.redirect({ method: 'POST' }, this.urls.publicUrl(TWILIO_PATHS.voice));
+    return response.toString();
+  }
+
   hangup(): string {
     const response = new twilio.twiml.VoiceResponse();
     response.hangup();

@@ -1,3 +1,4 @@
+import { CallStoreUnavailableError } from '../calls/call-store.errors.js';
 import { CallsService } from '../calls/calls.service.js';
 import { InMemoryCallStore } from '../calls/in-memory-call-store.js';
 import { CallLogContext } from '../logging/call-log-context.js';
@@ -35,14 +36,28 @@ class FakeRegistration implements Pick<RetellRegistrationService, 'register' | '
   }
 }
 
-function setup(twilioOver: Partial<TwilioModuleOptions> = {}, plan: MediaStreamPlan = { kind: 'fork' }) {
+/** A store whose database is down. */
+class DownStore extends InMemoryCallStore {
+  override recordVoiceWebhook(): never {
+    throw new CallStoreUnavailableError('connect ECONNREFUSED');
+  }
+  override transition(): never {
+    throw new CallStoreUnavailableError('connect ECONNREFUSED');
+  }
+}
+
+function setup(
+  twilioOver: Partial<TwilioModuleOptions> = {},
+  store = new InMemoryCallStore(),
+  plan: MediaStreamPlan = { kind: 'fork' },
+) {
   const twilioOptions = resolveTwilioOptions({
     accountSid: 'AC' + '0'.repeat(32),
     authToken: 'token-token-token',
     publicUrl: 'https://cb.example.com',
     ...twilioOver,
   });
-  const calls = new CallsService(new InMemoryCallStore());
+  const calls = new CallsService(store);
   const retell = new FakeRegistration();
   const twiml = new TwimlFactory(twilioOptions, new TwilioSignatureValidator(twilioOptions));
   const metrics = new MetricsService();
@@ -86,6 +101,33 @@ describe(VoiceCallService.name, () => {
     expect((await calls.get('CA1'))!.twilio.voiceWebhookCount).toBe(3);
   });
 
+  it('asks Twilio to come back when another instance holds the registration lease, and registers nothing', async () => {
+    const { service, calls, retell } = setup();
+    await calls.open({ callSid: 'CA1', direction: 'inbound', from: '+15550001', to: '+15550002' });
+    expect((await calls.claimRegistration('CA1', 60_000)).outcome).toBe('claimed');
+    const xml = await service.answer(inbound);
+    expect(xml).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Pause length="1"/>' +
+        '<Redirect method="POST">https://cb.example.com/twilio/voice</Redirect></Response>',
+    );
+    expect(retell.calls).toHaveLength(0);
+    // The holder finished: the repeat Twilio sends after the redirect dials its call.
+    await calls.completeRegistration('CA1', { retellCallId: 'call_other' });
+    expect(await service.answer(inbound)).toContain('<Sip>sip:call_other@');
+    expect(retell.calls).toHaveLength(0);
+  });
+
+  it('still answers the caller with the fallback when the call store is down', async () => {
+    const { service, retell, metrics } = setup({ fallbackNumber: '+15559999' }, new DownStore());
+    const xml = await service.answer(inbound);
+    expect(xml).toContain('<Dial>+15559999</Dial>');
+    expect(retell.calls).toHaveLength(0);
+    expect(await metrics.registry.metrics()).toContain('callbridge_fallbacks_total{reason="store_unavailable"} 1');
+    expect(await service.dialComplete({ CallSid: 'CA1', DialCallStatus: 'failed' })).toContain(
+      '<Dial>+15559999</Dial>',
+    );
+  });
+
   it('answers the fallback, records why and counts it once when Retell fails', async () => {
     const { service, calls, retell, metrics } = setup({
       fallbackNumber: '+15559999',
@@ -110,14 +152,14 @@ describe(VoiceCallService.name, () => {
   });
 
   it('a connect plan (relay mode) connects the stream and does not register with Retell', async () => {
-    const { service, retell } = setup({}, { kind: 'connect' });
+    const { service, retell } = setup({}, undefined, { kind: 'connect' });
     const xml = await service.answer(inbound);
     expect(xml).toMatch(/<Connect><Stream url="wss:\/\/cb\.example\.com\/twilio\/media"/);
     expect(retell.calls).toHaveLength(0);
   });
 
   it('without a stream plan (no media module, or MEDIA_MODE=off) dials the agent with no stream', async () => {
-    const { service, retell } = setup({}, { kind: 'none' });
+    const { service, retell } = setup({}, undefined, { kind: 'none' });
     const xml = await service.answer(inbound);
     expect(retell.calls).toHaveLength(1);
     expect(xml).not.toContain('<Stream');

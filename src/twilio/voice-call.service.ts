@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
-import type { CallRecord } from '../calls/call-record.js';
-import { FINAL_STATES, transition } from '../calls/call-state.js';
+import { CallStoreUnavailableError } from '../calls/call-store.errors.js';
+import type { CallSummary } from '../calls/call-store.interface.js';
 import { CallsService } from '../calls/calls.service.js';
 import { CallLogContext } from '../logging/call-log-context.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -10,18 +10,25 @@ import { RetellRegistrationService } from '../retell/retell-registration.service
 import { MediaStreamPlanSource } from './media-stream-plan.source.js';
 import { TwimlFactory, type StreamParameters } from './twiml.factory.js';
 
-/** Outcome of getting a Retell call_id for a Twilio call. */
-type Registration = { readonly ok: true; readonly callId: string } | { readonly ok: false; readonly reason: string };
+/** Outcome of getting a Retell call_id for a Twilio call; `retry`: another instance is registering it right now. */
+type Registration =
+  | { readonly ok: true; readonly callId: string }
+  | { readonly ok: false; readonly reason: string }
+  | { readonly ok: false; readonly retry: true };
 
-/** How often a repeat webhook looks whether another instance finished registering the call. */
-const CLAIM_POLL_MS = 50;
+/** Margin of the registration lease over the registration's own deadline. */
+const LEASE_MARGIN_MS = 1000;
 
 /**
  * The voice webhook's logic: one Retell registration per Twilio call, whatever Twilio repeats, and TwiML in time.
  *
  * Repeats of the webhook for one CallSid are common (Twilio retries; redirects re-request it). Within this process a
- * repeat joins the registration in flight; across instances the record's `registrationStartedAt` is the claim, taken
- * inside an atomic store update, and a repeat that loses polls the record until the winner is done.
+ * repeat joins the registration in flight; across instances the store's registration lease decides who registers
+ * (`claimRegistration`), and a repeat that finds the lease held answers a short pause and a redirect to this webhook,
+ * so Twilio asks again once the holder is done, instead of this instance polling the store.
+ *
+ * When the store cannot be reached the caller still gets the fallback TwiML: a voice webhook answers the call, and an
+ * error would only make Twilio play its own error message.
  */
 @Injectable()
 export class VoiceCallService {
@@ -43,20 +50,30 @@ export class VoiceCallService {
     if (!callSid) throw new BadRequestException({ error: 'missing_call_sid', message: 'CallSid is required' });
     this.logContext.assign({ callSid });
     const direction = params.Direction?.startsWith('outbound') ? 'outbound' : 'inbound';
-    await this.calls.open({ callSid, direction, from: params.From ?? '', to: params.To ?? '' });
-    const record = await this.calls.update(callSid, (d) => {
-      d.twilio.voiceWebhookCount += 1;
-    });
-    if (!record) throw new Error(`call ${callSid} vanished from the store`);
-    this.logger.log({ msg: 'voice webhook', direction, repeat: record.twilio.voiceWebhookCount > 1 });
+    try {
+      const call = await this.calls.recordVoiceWebhook({
+        callSid,
+        direction,
+        from: params.From ?? '',
+        to: params.To ?? '',
+      });
+      this.logger.log({ msg: 'voice webhook', direction, repeat: call.voiceWebhookCount > 1 });
 
-    const plan = this.streamPlan.current;
-    if (plan.kind === 'connect') return this.twiml.connectStream(this.streamParameters(record));
+      const plan = this.streamPlan.current;
+      if (plan.kind === 'connect') return this.twiml.connectStream(this.streamParameters(call));
 
-    const registration = await this.registerOnce(record);
-    if (!registration.ok) return this.twiml.fallback();
-    const sipUri = this.retell.sipUri(registration.callId);
-    return this.twiml.dialAgent(sipUri, plan, this.streamParameters({ ...record, retellCallId: registration.callId }));
+      const registration = await this.registerOnce(call);
+      if ('retry' in registration) return this.twiml.retryVoice();
+      if (!registration.ok) return this.twiml.fallback();
+      const sipUri = this.retell.sipUri(registration.callId);
+      return this.twiml.dialAgent(sipUri, plan, this.streamParameters({ ...call, retellCallId: registration.callId }));
+    } catch (err) {
+      if (!(err instanceof CallStoreUnavailableError)) throw err;
+      this.logger.error({ msg: 'call store unavailable: answering with fallback', error: err.detail });
+      // Nothing records it, so a repeat of the webhook counts again.
+      this.metrics.fallbacks.inc({ reason: 'store_unavailable' });
+      return this.twiml.fallback();
+    }
   }
 
   /** Answers the `<Dial action>` callback: the Retell leg is over. */
@@ -68,11 +85,16 @@ export class VoiceCallService {
     this.logger.log({ msg: 'agent leg ended', dialCallStatus: status, sipResponseCode: p.DialSipResponseCode });
     if (status === 'completed' || status === 'answered') return this.twiml.hangup();
     // The agent never answered (or Retell refused the SIP call): the caller still gets a person or a message.
-    await this.toFallback(p.CallSid, `dial_${status}`);
+    try {
+      await this.toFallback(p.CallSid, `dial_${status}`);
+    } catch (err) {
+      if (!(err instanceof CallStoreUnavailableError)) throw err;
+      this.logger.error({ msg: 'call store unavailable: fallback not recorded', error: err.detail });
+    }
     return this.twiml.fallback();
   }
 
-  private streamParameters(record: Pick<CallRecord, 'callSid' | 'direction' | 'retellCallId'>): StreamParameters {
+  private streamParameters(record: Pick<CallSummary, 'callSid' | 'direction' | 'retellCallId'>): StreamParameters {
     return {
       callSid: record.callSid,
       direction: record.direction,
@@ -80,41 +102,34 @@ export class VoiceCallService {
     };
   }
 
-  private registerOnce(record: CallRecord): Promise<Registration> {
-    const pending = this.inflight.get(record.callSid);
+  private registerOnce(call: CallSummary): Promise<Registration> {
+    const pending = this.inflight.get(call.callSid);
     if (pending) return pending;
-    const p = this.claimAndRegister(record).finally(() => this.inflight.delete(record.callSid));
-    this.inflight.set(record.callSid, p);
+    const p = this.claimAndRegister(call).finally(() => this.inflight.delete(call.callSid));
+    this.inflight.set(call.callSid, p);
     return p;
   }
 
-  private async claimAndRegister(record: CallRecord): Promise<Registration> {
-    const deadline = Date.now() + this.retell.timeoutMs + 500;
-    for (;;) {
-      let claimed = false;
-      const current = await this.calls.update(record.callSid, (d) => {
-        if (d.retellCallId || d.state === 'fallback' || FINAL_STATES.has(d.state)) return false;
-        const claimAge = d.registrationStartedAt ? Date.now() - Date.parse(d.registrationStartedAt) : Infinity;
-        // A claim older than the registration deadline belongs to an instance that died: take it over.
-        if (claimAge <= this.retell.timeoutMs + 1000) return false;
-        d.registrationStartedAt = new Date().toISOString();
-        claimed = true;
-      });
-      if (!current) return { ok: false, reason: 'call_not_found' };
-      if (current.retellCallId) {
-        this.logger.log({ msg: 'reusing registered retell call', retellCallId: current.retellCallId });
-        return { ok: true, callId: current.retellCallId };
-      }
-      if (current.state === 'fallback' || FINAL_STATES.has(current.state)) {
-        return { ok: false, reason: current.stateReason ?? current.state };
-      }
-      if (claimed) return this.register(current);
-      if (Date.now() > deadline) return { ok: false, reason: 'retell_timeout' };
-      await new Promise((r) => setTimeout(r, CLAIM_POLL_MS));
+  private async claimAndRegister(call: CallSummary): Promise<Registration> {
+    // The lease outlives the registration's own deadline: a holder that died is replaced once it runs out.
+    const claim = await this.calls.claimRegistration(call.callSid, this.retell.timeoutMs + LEASE_MARGIN_MS);
+    switch (claim.outcome) {
+      case 'claimed':
+        return this.register(claim.call);
+      case 'registered':
+        this.logger.log({ msg: 'reusing registered retell call', retellCallId: claim.retellCallId });
+        return { ok: true, callId: claim.retellCallId };
+      case 'closed':
+        return { ok: false, reason: claim.reason ?? claim.state };
+      case 'held':
+        this.logger.log({ msg: 'registration in progress elsewhere: asking Twilio to come back', until: claim.until });
+        return { ok: false, retry: true };
+      case 'not_found':
+        return { ok: false, reason: 'call_not_found' };
     }
   }
 
-  private async register(record: CallRecord): Promise<Registration> {
+  private async register(record: CallSummary): Promise<Registration> {
     try {
       const registered = await this.retell.register({
         callSid: record.callSid,
@@ -132,13 +147,13 @@ export class VoiceCallService {
         },
       });
       this.logContext.assign({ retellCallId: registered.callId });
-      await this.calls.update(record.callSid, (d) => {
-        d.retellCallId = registered.callId;
-        d.agentId = registered.agentId;
-        transition(d, 'registered');
+      await this.calls.completeRegistration(record.callSid, {
+        retellCallId: registered.callId,
+        agentId: registered.agentId,
       });
       return { ok: true, callId: registered.callId };
     } catch (err) {
+      if (err instanceof CallStoreUnavailableError) throw err;
       const reason = err instanceof RetellRegistrationError ? err.reason : 'retell_error';
       this.logger.warn({
         msg: 'retell registration failed: answering with fallback',
@@ -152,8 +167,6 @@ export class VoiceCallService {
 
   /** Moves the call to `fallback` and counts it, once per call whatever repeats. */
   private async toFallback(callSid: string, reason: string): Promise<void> {
-    let moved = false;
-    await this.calls.update(callSid, (d) => (moved = transition(d, 'fallback', reason)));
-    if (moved) this.metrics.fallbacks.inc({ reason });
+    if (await this.calls.transition(callSid, 'fallback', reason)) this.metrics.fallbacks.inc({ reason });
   }
 }

@@ -1,5 +1,8 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApp } from '../../src/app.factory.js';
 import type { CallRecord } from '../../src/calls/call-record.js';
 import { startEmulatorStack, type EmulatorStack, type EmulatorStackOptions } from '../../emulators/index.js';
@@ -18,7 +21,12 @@ export interface Harness {
   api(path: string, init?: RequestInit): Promise<Response>;
   /** `GET /calls/:callSid`. */
   call(callSid: string): Promise<CallRecord>;
+  /** The app's call store: a SQLite file of this harness's own unless `env` set `DATABASE_URL`. */
+  readonly databaseUrl: string;
+  /** Stops the emulators and the app, then removes the harness's database. */
   close(): Promise<void>;
+  /** Removes the harness's database (after the app closed); `close` does it too. */
+  removeData(): void;
 }
 
 export interface HarnessOptions extends Omit<EmulatorStackOptions, 'publicUrl'> {
@@ -28,6 +36,10 @@ export interface HarnessOptions extends Omit<EmulatorStackOptions, 'publicUrl'> 
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { env, ...stackOptions } = options;
+  // Every harness its own store, so suites never share ./data: the embedded default (SQLite), in a temp folder.
+  const dataDir = mkdtempSync(join(tmpdir(), 'callbridge-e2e-'));
+  const removeData = () => rmSync(dataDir, { recursive: true, force: true });
+  const databaseUrl = env?.DATABASE_URL ?? `file:${join(dataDir, 'calls.sqlite')}`;
   const stack = await startEmulatorStack({ publicUrl: PUBLIC_URL, ...stackOptions });
   let app: NestExpressApplication | undefined;
   try {
@@ -37,6 +49,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         API_TOKEN,
         TWILIO_PHONE_NUMBER: '+15550100000',
         LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
+        DATABASE_URL: databaseUrl,
         ...env,
       },
     });
@@ -44,6 +57,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   } catch (err) {
     await app?.close();
     await stack.close();
+    removeData();
     throw err;
   }
   const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -62,10 +76,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       (await (
         await fetch(`${url}/calls/${callSid}`, { headers: { authorization: `Bearer ${API_TOKEN}` } })
       ).json()) as CallRecord,
+    databaseUrl,
     close: async () => {
       await stack.close();
       await booted.close();
+      removeData();
     },
+    removeData,
   };
 }
 

@@ -8,6 +8,8 @@ export const BENCH_ENV = {
   RETELL_API_KEY: 'bench-retell-key',
   RETELL_AGENT_ID: 'agent_bench',
   API_TOKEN: 'bench-api-token-0123456789',
+  // The bench measures media handling: calls are kept in memory, so no database write shares its figures.
+  DATABASE_URL: 'memory:',
   LOG_LEVEL: 'warn',
 } as const;
 

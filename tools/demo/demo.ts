@@ -5,7 +5,10 @@
  * for `curl` until Ctrl-C (`--exit` ends right after the call).
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApp } from '../../src/app.factory.js';
 import type { CallRecord } from '../../src/calls/call-record.js';
 import {
@@ -39,10 +42,13 @@ async function main(): Promise<void> {
   const base = `http://localhost:${listenPort}`;
 
   const stack = await startEmulatorStack({ publicUrl: base });
+  // The embedded default store (SQLite), in a file of the demo's own: a demo call never lands in ./data.
+  const dataDir = mkdtempSync(join(tmpdir(), 'callbridge-demo-'));
   let app: NestExpressApplication | undefined;
   const shutdown = async (code: number) => {
     await stack.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
     process.exit(code);
   };
   process.once('SIGINT', () => void shutdown(0));
@@ -56,6 +62,7 @@ async function main(): Promise<void> {
         API_TOKEN,
         TWILIO_PHONE_NUMBER: OUR_NUMBER,
         MEDIA_MODE: 'fork',
+        DATABASE_URL: `file:${join(dataDir, 'callbridge.sqlite')}`,
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       },
     });

@@ -41,9 +41,7 @@ export class ForkSession extends MediaSession {
     this.flushTimer = setInterval(() => void this.flush(), this.deps.options.analyticsFlushMs);
     this.flushTimer.unref();
     this.log('log', { msg: 'media stream started', mode: 'fork', tracks: this.tracks });
-    void this.deps.calls.update(callSid, (d) => {
-      d.media = this.mediaInfo('fork', this.tracks);
-    });
+    void this.persist('attach', () => this.deps.calls.attachMedia(callSid, this.mediaInfo('fork', this.tracks)));
     this.emit(MEDIA_EVENTS.streamStarted, { callSid, streamSid, mode: 'fork' });
   }
 
@@ -84,19 +82,25 @@ export class ForkSession extends MediaSession {
     }
   }
 
-  /** Writes the live analytics and counters to the call record (only when something changed). */
+  /** The live analytics and counters. */
+  private figures() {
+    return {
+      analytics: this.analyzer!.snapshot(),
+      frames: { ...this.frames },
+      dropped: { ...this.dropped, ...this.audioDrops() },
+    };
+  }
+
+  /** Writes the live analytics and counters to the call's stream (only when something changed). */
   private async flush(): Promise<void> {
     if (!this.callSid || !this.analyzer || !this.dirty) return;
     this.dirty = false;
-    const analytics = this.analyzer.snapshot();
-    const frames = { ...this.frames };
-    const dropped = { ...this.dropped, ...this.audioDrops() };
-    await this.deps.calls.update(this.callSid, (d) => {
-      if (!d.media || d.media.streamSid !== this.streamSid) return false;
-      d.media.analytics = analytics;
-      d.media.frames = frames;
-      d.media.dropped = dropped;
-    });
+    const callSid = this.callSid;
+    const figures = this.figures();
+    const stored = await this.persist('analytics', () =>
+      this.deps.calls.patchAnalytics(callSid, this.streamSid!, figures),
+    );
+    if (!stored) this.dirty = true;
   }
 
   private audioDrops(): Record<string, number> {
@@ -120,13 +124,11 @@ export class ForkSession extends MediaSession {
       audio.close();
       this.countAudio(audio.stats);
     }
-    this.dirty = true;
-    await this.flush();
+    // The final figures and the end of the stream, in one write.
+    const figures = this.figures();
     this.audio = undefined;
-    await this.deps.calls.update(this.callSid!, (d) => {
-      if (!d.media || d.media.streamSid !== this.streamSid) return false;
-      d.media.endedAt = new Date().toISOString();
-    });
+    const callSid = this.callSid!;
+    await this.persist('detach', () => this.deps.calls.detachMedia(callSid, this.streamSid!, figures));
     this.log('log', { msg: 'media stream ended', reason, frames: this.frames, dropped: this.dropped });
     this.emit(MEDIA_EVENTS.streamEnded, { callSid: this.callSid, streamSid: this.streamSid, mode: 'fork' });
   }

@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { WebSocket } from 'ws';
 import type { CallMediaInfo } from '../../calls/call-record.js';
+import type { MediaStreamInput } from '../../calls/call-store.interface.js';
 import type { CallsService } from '../../calls/calls.service.js';
 import type { MetricsService } from '../../metrics/metrics.service.js';
 import type {
@@ -39,6 +40,8 @@ export abstract class MediaSession {
   protected finished = false;
   protected readonly frames = { inbound: 0, outbound: 0 };
   protected readonly dropped: Record<string, number> = {};
+  /** The session's store writes, in order: a stream that stops right after it starts still attaches first. */
+  private writes: Promise<unknown> = Promise.resolve();
   private tokens: number;
   private lastRefill = performance.now();
   private floodingSince: number | undefined;
@@ -120,15 +123,35 @@ export abstract class MediaSession {
     }
   }
 
-  protected mediaInfo(mode: 'fork' | 'relay', tracks: readonly string[]): CallMediaInfo {
+  protected mediaInfo(
+    mode: 'fork' | 'relay',
+    tracks: readonly string[],
+    relay?: CallMediaInfo['relay'],
+  ): MediaStreamInput {
     return {
       streamSid: this.streamSid ?? '',
       mode,
       tracks: [...tracks],
-      startedAt: new Date().toISOString(),
       frames: { ...this.frames },
       dropped: { ...this.dropped },
+      ...(relay ? { relay } : {}),
     };
+  }
+
+  /**
+   * Runs a store write after the session's earlier ones. A failure (the database is down) is logged, never thrown:
+   * the call goes on without its figures, and the next write tries again. Resolves whether it succeeded.
+   */
+  protected persist(what: string, write: () => Promise<unknown>): Promise<boolean> {
+    const done = this.writes.then(write).then(
+      () => true,
+      (err: unknown) => {
+        this.log('warn', { msg: 'media figures not stored', what, error: (err as Error).message });
+        return false;
+      },
+    );
+    this.writes = done;
+    return done;
   }
 
   /** Adds an ended stream's analysis counters to the metrics: how much the model judged, and what it had to skip. */

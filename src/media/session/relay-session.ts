@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { transition } from '../../calls/call-state.js';
 import {
   base64MulawDurationMs,
   type DtmfFrame,
@@ -83,10 +82,11 @@ export class RelaySession extends MediaSession {
     this.relay.metrics.mediaConnections.inc({ mode: 'relay' });
     this.audio = this.relay.audio.open({ tracks: ['inbound'], onEvent: (e) => this.onAudioEvent(e) });
     this.log('log', { msg: 'media stream started', mode: 'relay' });
-    void this.relay.calls.update(frame.start.callSid, (d) => {
-      d.media = { ...this.mediaInfo('relay', frame.start.tracks), relay: this.relayInfo() };
-      transition(d, 'connected');
-    });
+    const callSid = frame.start.callSid;
+    void this.persist('attach', () =>
+      this.relay.calls.attachMedia(callSid, this.mediaInfo('relay', frame.start.tracks, this.relayInfo())),
+    );
+    void this.persist('connected', () => this.relay.calls.transition(callSid, 'connected'));
     this.emit(MEDIA_EVENTS.streamStarted, { callSid: this.callSid, streamSid: this.streamSid, mode: 'relay' });
     const start = JSON.stringify({
       event: 'start',
@@ -270,7 +270,9 @@ export class RelaySession extends MediaSession {
     // A failure is logged by the port; the record says what we meant to do either way.
     if (redirect.outcome === 'gone') this.log('log', { msg: 'the call had already ended: no fallback redirect' });
     let moved = false;
-    await this.relay.calls.update(callSid, (d) => (moved = transition(d, 'fallback', 'agent_stream_lost')));
+    await this.persist('fallback', async () => {
+      moved = await this.relay.calls.transition(callSid, 'fallback', 'agent_stream_lost');
+    });
     if (moved) this.relay.metrics.fallbacks.inc({ reason: 'agent_stream_lost' });
     this.closeSocket(CLOSE_CODES.normal, 'agent unavailable');
     await this.finish('agent_lost');
@@ -308,16 +310,9 @@ export class RelaySession extends MediaSession {
       this.countAudio(this.audio.stats);
       this.audio = undefined;
     }
-    const frames = { ...this.frames };
-    const dropped = { ...this.dropped };
-    const relay = this.relayInfo();
-    await this.relay.calls.update(this.callSid!, (d) => {
-      if (!d.media || d.media.streamSid !== this.streamSid) return false;
-      d.media.frames = frames;
-      d.media.dropped = dropped;
-      d.media.relay = relay;
-      d.media.endedAt = new Date().toISOString();
-    });
+    const figures = { frames: { ...this.frames }, dropped: { ...this.dropped }, relay: this.relayInfo() };
+    const callSid = this.callSid!;
+    await this.persist('detach', () => this.relay.calls.detachMedia(callSid, this.streamSid!, figures));
     this.log('log', { msg: 'media stream ended', reason, bargeIns: this.bargeIns, agentFrames: this.agentFrames });
     this.emit(MEDIA_EVENTS.streamEnded, { callSid: this.callSid, streamSid: this.streamSid, mode: 'relay' });
   }
