@@ -41,6 +41,14 @@ module.exports = {
       to: { path: `^src/(${LAYERS.join('|')})/` },
     },
     {
+      name: 'twilio-rest-is-twilios',
+      comment:
+        "Only twilio/ holds Twilio's REST client (the `twilio` package and TWILIO_CLIENT); other modules move a live call through its CallControl port.",
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/twilio/' },
+      to: { path: '(^src/twilio/twilio-client\\.token\\.ts$|node_modules/twilio/)' },
+    },
+    {
       name: 'no-options-of-other-modules',
       comment: 'A module talks to another through its exported service or port, never its options.',
       severity: 'error',

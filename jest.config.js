@@ -8,7 +8,10 @@ const shared = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
+    // nestjs-pino 4 is CommonJS requiring Nest 12's ESM: see config/jest/nest-common-for-cjs.cjs.
+    '/node_modules/nestjs-pino/.+\\.js$': '<rootDir>/config/jest/nest-common-for-cjs.cjs',
   },
+  transformIgnorePatterns: ['/node_modules/(?!nestjs-pino/)'],
   testEnvironment: '<rootDir>/config/jest/node-environment.js',
 };
 
@@ -21,8 +24,17 @@ export default {
       displayName: 'unit',
       roots: ['<rootDir>/src', '<rootDir>/emulators', '<rootDir>/tools'],
       testMatch: ['**/*.spec.ts'],
-      setupFilesAfterEnv: ['<rootDir>/config/jest/silence-nest-logger.ts'],
+      setupFilesAfterEnv: [
+        '<rootDir>/config/jest/nest-common-for-cjs.setup.ts',
+        '<rootDir>/config/jest/silence-nest-logger.ts',
+      ],
     },
-    { ...shared, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/config/jest/nest-common-for-cjs.setup.ts'],
+    },
   ],
 };

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ApiModule } from './api/api.module.js';
@@ -7,7 +7,6 @@ import { CallsService } from './calls/calls.service.js';
 import { APP_ENV, appEnvConfig, type EnvSource } from './config/app-env.js';
 import type { AppEnv } from './config/env.schema.js';
 import { HealthModule } from './health/health.module.js';
-import { CallContextMiddleware } from './logging/call-context.middleware.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MediaModule } from './media/media.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -26,7 +25,7 @@ export type AppModuleOptions = EnvSource;
  * embedding callbridge in their own Nest app import the modules they need the same way.
  */
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     const fromEnv = <T>(pick: (env: AppEnv) => T) => ({ inject: [APP_ENV], useFactory: pick });
     return {
@@ -57,7 +56,6 @@ export class AppModule implements NestModule {
             publicUrl: env.PUBLIC_URL,
             fallbackMessage: env.FALLBACK_MESSAGE,
             fallbackNumber: env.FALLBACK_NUMBER,
-            mediaMode: env.MEDIA_MODE,
           })),
         }),
         MediaModule.forRootAsync(
@@ -70,9 +68,5 @@ export class AppModule implements NestModule {
         }),
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(CallContextMiddleware).forRoutes('*');
   }
 }

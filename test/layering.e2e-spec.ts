@@ -76,4 +76,16 @@ describe('the layering rule (dependency-cruiser)', () => {
     expect(code).not.toBe(0);
     expect(out).toContain('no-options-of-other-modules');
   });
+
+  it("fails when a module outside twilio/ reaches Twilio's REST client instead of the CallControl port", async () => {
+    const dir = tree({
+      'src/twilio/twilio-client.token.ts': "export const TWILIO_CLIENT = Symbol('TWILIO_CLIENT');\n",
+      'src/media/session/relay-session.ts':
+        "import { TWILIO_CLIENT } from '../../twilio/twilio-client.token.js';\nexport const x = TWILIO_CLIENT;\n",
+    });
+    dirs.push(dir);
+    const { code, out } = await cruise(dir);
+    expect(code).not.toBe(0);
+    expect(out).toContain('twilio-rest-is-twilios');
+  });
 });

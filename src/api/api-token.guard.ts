@@ -2,14 +2,14 @@ import { Inject, Injectable, UnauthorizedException, type CanActivate, type Execu
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { RESOLVED_API_OPTIONS } from './api.constants.js';
-import type { ApiModuleOptions } from './api.options.js';
+import type { ResolvedApiOptions } from './api.options.js';
 
 /** `Authorization: Bearer <API_TOKEN>`, compared in constant time (hashes first, so lengths never leak either). */
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
   protected readonly expected: Buffer;
 
-  constructor(@Inject(RESOLVED_API_OPTIONS) options: ApiModuleOptions) {
+  constructor(@Inject(RESOLVED_API_OPTIONS) options: ResolvedApiOptions) {
     this.expected = createHash('sha256').update(options.token).digest();
   }
 

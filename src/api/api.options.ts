@@ -1,12 +1,18 @@
+import { z } from 'zod';
+import { parseModuleOptions } from '../common/module-options.js';
+
 /** Options of {@link ApiModule}. */
 export interface ApiModuleOptions {
   /** Bearer token every `/calls` request must present. At least 16 characters. */
   token: string;
 }
 
-export function resolveApiOptions(options: ApiModuleOptions): ApiModuleOptions {
-  if (typeof options.token !== 'string' || options.token.length < 16) {
-    throw new Error('ApiModule: token must be at least 16 characters');
-  }
-  return { token: options.token };
+const ApiOptionsSchema = z.strictObject({
+  token: z.string().min(16, { error: 'must be at least 16 characters' }),
+});
+
+export type ResolvedApiOptions = Readonly<z.output<typeof ApiOptionsSchema>>;
+
+export function resolveApiOptions(options: ApiModuleOptions): ResolvedApiOptions {
+  return parseModuleOptions('ApiModule', ApiOptionsSchema, options);
 }

@@ -1,5 +1,7 @@
+import { ModuleOptionsError } from '../common/module-options.js';
 import { resolveCallsOptions } from './calls.options.js';
 import { parseDatabaseUrl } from './database-url.js';
+import { InMemoryCallStore } from './in-memory-call-store.js';
 
 describe(parseDatabaseUrl.name, () => {
   it('reads each form of DATABASE_URL', () => {
@@ -29,7 +31,23 @@ describe(resolveCallsOptions.name, () => {
     const o = resolveCallsOptions();
     expect(o.target).toEqual({ kind: 'sqlite', path: expect.stringMatching(/\/data\/callbridge\.sqlite$/) });
     expect(o).toMatchObject({ maxRecords: 10_000, poolSize: 10, connectTimeoutMs: 1000, statementTimeoutMs: 2000 });
-    expect(() => resolveCallsOptions({ poolSize: 0 })).toThrow('poolSize');
-    expect(() => resolveCallsOptions({ databaseUrl: 'redis://x' })).toThrow('CallsModule: databaseUrl');
+    expect(() => resolveCallsOptions({ poolSize: 0 })).toThrow('poolSize must be an integer from 1 to 1000');
+    expect(() => resolveCallsOptions({ databaseUrl: 'redis://x' })).toThrow(
+      'CallsModule options are invalid:\n  databaseUrl the database URL must be',
+    );
+  });
+
+  it('keeps a given store, and names every bad option at once without repeating the URL', () => {
+    const store = new InMemoryCallStore();
+    expect(resolveCallsOptions({ store }).store).toBe(store);
+    let err: unknown;
+    try {
+      resolveCallsOptions({ databaseUrl: 'mysql://u:secret@h/db', maxRecords: 1.5, busyTimeoutMs: 0 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ModuleOptionsError);
+    expect((err as ModuleOptionsError).options.sort()).toEqual(['busyTimeoutMs', 'databaseUrl', 'maxRecords']);
+    expect((err as Error).message).not.toContain('secret');
   });
 });

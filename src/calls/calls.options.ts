@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { parseModuleOptions } from '../common/module-options.js';
+import { opt } from '../common/option-schemas.js';
 import type { CallStore } from './call-store.interface.js';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, type DatabaseTarget } from './database-url.js';
 
@@ -33,27 +36,30 @@ export interface ResolvedCallsOptions {
   readonly busyTimeoutMs: number;
 }
 
+const CallsOptionsSchema = z
+  .strictObject({
+    // The parser's messages never repeat the URL: it may hold a password.
+    databaseUrl: z
+      .string()
+      .default(DEFAULT_DATABASE_URL)
+      .transform((url, ctx): DatabaseTarget => {
+        try {
+          return parseDatabaseUrl(url);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+    store: z.custom<CallStore>((v) => typeof v === 'object' && v !== null, { error: 'must be a CallStore' }).optional(),
+    maxRecords: opt.int(1).default(10_000),
+    poolSize: opt.int(1, 1000).default(10),
+    connectTimeoutMs: opt.int(1, 600_000).default(1000),
+    statementTimeoutMs: opt.int(1, 600_000).default(2000),
+    busyTimeoutMs: opt.int(1, 600_000).default(5000),
+  })
+  .transform(({ databaseUrl, ...rest }): ResolvedCallsOptions => ({ ...rest, target: databaseUrl }));
+
 /** Merges defaults and validates; the module's single source of resolved options. */
 export function resolveCallsOptions(options: CallsModuleOptions = {}): ResolvedCallsOptions {
-  const positive = (name: keyof CallsModuleOptions, value: number, max: number) => {
-    if (!Number.isInteger(value) || value < 1 || value > max) {
-      throw new Error(`CallsModule: ${name} must be an integer from 1 to ${max}, got ${value}`);
-    }
-    return value;
-  };
-  let target: DatabaseTarget;
-  try {
-    target = parseDatabaseUrl(options.databaseUrl ?? DEFAULT_DATABASE_URL);
-  } catch (err) {
-    throw new Error(`CallsModule: databaseUrl: ${(err as Error).message}`, { cause: err });
-  }
-  return {
-    store: options.store,
-    target,
-    maxRecords: positive('maxRecords', options.maxRecords ?? 10_000, Number.MAX_SAFE_INTEGER),
-    poolSize: positive('poolSize', options.poolSize ?? 10, 1000),
-    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs ?? 1000, 600_000),
-    statementTimeoutMs: positive('statementTimeoutMs', options.statementTimeoutMs ?? 2000, 600_000),
-    busyTimeoutMs: positive('busyTimeoutMs', options.busyTimeoutMs ?? 5000, 600_000),
-  };
+  return parseModuleOptions('CallsModule', CallsOptionsSchema, options);
 }

@@ -1,7 +1,7 @@
 import { Inject, Logger, UseFilters } from '@nestjs/common';
-import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
+import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
-import type { RawData, WebSocket } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { parseTwilioFrame } from '../protocol/twilio-media.js';
 import { TWILIO_PATHS } from '../twilio/twilio.constants.js';
@@ -14,16 +14,16 @@ import { MediaSessionFactory } from './session/media-session.factory.js';
 import { MediaSessionRegistry } from './session/media-session.registry.js';
 import { toFrameInput } from './twilio-frame.parser.js';
 
-/** Hard cap on one WebSocket message, enforced by `ws` before buffering: past it the socket closes with 1009. */
-export const MAX_SOCKET_PAYLOAD_BYTES = 1024 * 1024;
-
 /**
  * `/twilio/media`: Twilio Media Streams. Authenticates each upgrade in `handleConnection` (guards do not run there)
  * against the signed `wss://` URL, then routes typed frames to the socket's session. Holds no per-call state.
+ *
+ * The decorator's options are fixed at compile time; the per-message cap (`maxSocketPayloadBytes`) is an option of the
+ * module, so it is set on the `ws` server in {@link afterInit}, before any socket connects.
  */
-@WebSocketGateway({ path: TWILIO_PATHS.media, maxPayload: MAX_SOCKET_PAYLOAD_BYTES, perMessageDeflate: false })
+@WebSocketGateway({ path: TWILIO_PATHS.media, perMessageDeflate: false })
 @UseFilters(MediaExceptionFilter)
-export class MediaGateway implements OnGatewayConnection {
+export class MediaGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection {
   private readonly logger = new Logger(MediaGateway.name);
 
   constructor(
@@ -34,6 +34,14 @@ export class MediaGateway implements OnGatewayConnection {
     private readonly errors: MediaExceptionFilter,
     @Inject(RESOLVED_MEDIA_OPTIONS) private readonly options: ResolvedMediaOptions,
   ) {}
+
+  /**
+   * `ws` reads `maxPayload` from its server's options for each socket it accepts: past it a message closes the
+   * socket (1009) before it is buffered.
+   */
+  afterInit(server: WebSocketServer): void {
+    server.options.maxPayload = this.options.maxSocketPayloadBytes;
+  }
 
   handleConnection(client: WebSocket, req: IncomingMessage): void {
     if (!this.validator.validateUpgrade(req)) {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MEDIA_STREAM_PLAN, type MediaStreamPlan } from '../twilio/media-stream-plan.port.js';
 import { AUDIO_PROCESSOR } from './audio/audio-processor.interface.js';
 import { createDefaultAudioProcessor } from './audio/default-audio-processor.js';
 import { MEDIA_MODULE_OPTIONS, ConfigurableMediaModule } from './media.module-definition.js';
@@ -9,9 +10,17 @@ import { resolveMediaOptions, type ResolvedMediaOptions } from './media.options.
 import { MediaSessionFactory } from './session/media-session.factory.js';
 import { MediaSessionRegistry } from './session/media-session.registry.js';
 
+/** What the voice webhook asks Twilio for, by media mode. */
+const STREAM_PLANS: Record<ResolvedMediaOptions['mode'], MediaStreamPlan> = {
+  fork: { kind: 'fork' },
+  relay: { kind: 'connect' },
+  off: { kind: 'none' },
+};
+
 /**
  * The Twilio Media Streams gateway at `/twilio/media` with its audio processor. The app must use the
  * {@link createTwilioWsAdapter} adapter. Needs CallsModule, TwilioModule, MetricsModule and EventEmitterModule (global).
+ * Its `mode` is the app's one media setting: it also provides the `MEDIA_STREAM_PLAN` the voice webhook follows.
  */
 @Module({
   providers: [
@@ -21,11 +30,16 @@ import { MediaSessionRegistry } from './session/media-session.registry.js';
       useFactory: (o: ResolvedMediaOptions) => o.audioProcessor ?? createDefaultAudioProcessor(o.vadThread),
       inject: [RESOLVED_MEDIA_OPTIONS],
     },
+    {
+      provide: MEDIA_STREAM_PLAN,
+      useFactory: (o: ResolvedMediaOptions) => STREAM_PLANS[o.mode],
+      inject: [RESOLVED_MEDIA_OPTIONS],
+    },
     MediaSessionRegistry,
     MediaSessionFactory,
     MediaExceptionFilter,
     MediaGateway,
   ],
-  exports: [AUDIO_PROCESSOR, MediaSessionRegistry],
+  exports: [AUDIO_PROCESSOR, MediaSessionRegistry, MEDIA_STREAM_PLAN],
 })
 export class MediaModule extends ConfigurableMediaModule {}

@@ -1,10 +1,22 @@
+import { z } from 'zod';
+import { parseModuleOptions } from '../common/module-options.js';
+import { opt } from '../common/option-schemas.js';
 import type { AudioProcessor } from './audio/audio-processor.interface.js';
 import { VAD_THREADS, type VadThread } from './audio/silero-thread.js';
 
+/** Modes of the media gateway: fork = listen to both tracks and measure; relay = carry audio to a raw-audio agent. */
+export const MEDIA_MODES = ['fork', 'relay', 'off'] as const;
+export type MediaMode = (typeof MEDIA_MODES)[number];
+
 /** Options of {@link MediaModule}. */
 export interface MediaModuleOptions {
-  /** `fork` (default): analyse both tracks; `relay`: carry audio to `agentStreamUrl`; `off`: refuse streams. */
-  mode?: 'fork' | 'relay' | 'off';
+  /**
+   * `fork` (default): Twilio forks both tracks here (`<Start><Stream>` before the `<Dial>` to Retell) and they are
+   * analysed; `relay`: Twilio connects the call here (`<Connect><Stream>`, no Retell) and the audio is carried to
+   * `agentStreamUrl`; `off`: no stream is requested, and upgrades are refused. The one place the mode is set: the
+   * voice webhook's TwiML follows it (see `MEDIA_STREAM_PLAN`).
+   */
+  mode?: MediaMode;
   /** Relay mode: the raw-audio agent's WebSocket (Twilio Media Streams format). */
   agentStreamUrl?: string;
   /** Replaces the default audio processor (Silero VAD + DTMF); or provide one under `AUDIO_PROCESSOR`. */
@@ -19,7 +31,10 @@ export interface MediaModuleOptions {
   vadThread?: VadThread;
   /** Frames above this are dropped and counted (Twilio's are a few hundred bytes). Default 64 KiB. */
   maxFrameBytes?: number;
-  /** Frames above this close the socket (ws code 1009) before they are even buffered. Default 1 MiB. */
+  /**
+   * One WebSocket message above this closes the socket (ws code 1009) before it is even buffered. Default 1 MiB;
+   * at least `maxFrameBytes`.
+   */
   maxSocketPayloadBytes?: number;
   /**
    * Frames per second one socket may send before the excess is dropped; Twilio sends 50 per track. Default 250.
@@ -36,54 +51,38 @@ export interface MediaModuleOptions {
   upstreamConnectTimeoutMs?: number;
 }
 
-export interface ResolvedMediaOptions {
-  readonly mode: 'fork' | 'relay' | 'off';
-  readonly agentStreamUrl?: string;
-  readonly audioProcessor?: AudioProcessor;
-  readonly vadThread: VadThread;
-  readonly maxFrameBytes: number;
-  readonly maxSocketPayloadBytes: number;
-  readonly maxFramesPerSecond: number;
-  readonly floodCloseAfterMs: number;
-  readonly deadAirThresholdMs: number;
-  readonly analyticsFlushMs: number;
-  readonly upstreamConnectTimeoutMs: number;
-}
+const MediaOptionsSchema = z
+  .strictObject({
+    mode: z.enum(MEDIA_MODES, { error: `must be one of ${MEDIA_MODES.join(', ')}` }).default('fork'),
+    agentStreamUrl: opt.wsUrl().optional(),
+    audioProcessor: opt.port<AudioProcessor>(['open'], 'an AudioProcessor').optional(),
+    vadThread: z.enum(VAD_THREADS, { error: `must be one of ${VAD_THREADS.join(', ')}` }).default('analysis'),
+    maxFrameBytes: opt.int(1).default(64 * 1024),
+    maxSocketPayloadBytes: opt.int(1).default(1024 * 1024),
+    maxFramesPerSecond: opt.int(1).default(250),
+    floodCloseAfterMs: opt.int(1).default(3000),
+    deadAirThresholdMs: opt.int(1).default(2000),
+    analyticsFlushMs: opt.int(1).default(2000),
+    upstreamConnectTimeoutMs: opt.int(1).default(3000),
+  })
+  .superRefine(
+    (o, ctx) => {
+      if (o.mode === 'relay' && o.agentStreamUrl === undefined)
+        ctx.addIssue({ code: 'custom', path: ['agentStreamUrl'], message: 'is required in relay mode' });
+      if (
+        typeof o.maxSocketPayloadBytes === 'number' &&
+        typeof o.maxFrameBytes === 'number' &&
+        o.maxSocketPayloadBytes < o.maxFrameBytes
+      )
+        ctx.addIssue({ code: 'custom', path: ['maxSocketPayloadBytes'], message: 'must be at least maxFrameBytes' });
+    },
+    { when: () => true },
+  );
 
-/** Merges defaults and validates. */
+/** {@link MediaModuleOptions} with defaults applied. */
+export type ResolvedMediaOptions = Readonly<z.output<typeof MediaOptionsSchema>>;
+
+/** Merges defaults and validates; a wrong option fails at boot, naming every bad one. */
 export function resolveMediaOptions(options: MediaModuleOptions = {}): ResolvedMediaOptions {
-  const r: ResolvedMediaOptions = {
-    mode: options.mode ?? 'fork',
-    agentStreamUrl: options.agentStreamUrl,
-    audioProcessor: options.audioProcessor,
-    vadThread: options.vadThread ?? 'analysis',
-    maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
-    maxSocketPayloadBytes: options.maxSocketPayloadBytes ?? 1024 * 1024,
-    maxFramesPerSecond: options.maxFramesPerSecond ?? 250,
-    floodCloseAfterMs: options.floodCloseAfterMs ?? 3000,
-    deadAirThresholdMs: options.deadAirThresholdMs ?? 2000,
-    analyticsFlushMs: options.analyticsFlushMs ?? 2000,
-    upstreamConnectTimeoutMs: options.upstreamConnectTimeoutMs ?? 3000,
-  };
-  const problems: string[] = [];
-  if (!['fork', 'relay', 'off'].includes(r.mode)) problems.push('mode must be fork, relay or off');
-  if (!(VAD_THREADS as readonly unknown[]).includes(r.vadThread))
-    problems.push(`vadThread must be one of ${VAD_THREADS.join(', ')}`);
-  if (r.mode === 'relay' && !(r.agentStreamUrl && /^wss?:\/\//.test(r.agentStreamUrl))) {
-    problems.push('agentStreamUrl (ws:// or wss://) is required in relay mode');
-  }
-  for (const key of [
-    'maxFrameBytes',
-    'maxSocketPayloadBytes',
-    'maxFramesPerSecond',
-    'floodCloseAfterMs',
-    'deadAirThresholdMs',
-    'analyticsFlushMs',
-    'upstreamConnectTimeoutMs',
-  ] as const) {
-    if (!Number.isInteger(r[key]) || r[key] <= 0) problems.push(`${key} must be a positive integer`);
-  }
-  if (r.maxSocketPayloadBytes < r.maxFrameBytes) problems.push('maxSocketPayloadBytes must be at least maxFrameBytes');
-  if (problems.length) throw new Error(`MediaModule: ${problems.join('; ')}`);
-  return r;
+  return parseModuleOptions('MediaModule', MediaOptionsSchema, options);
 }

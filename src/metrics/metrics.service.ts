@@ -12,7 +12,7 @@ export class MetricsService {
 
   readonly webhooks = new Counter({
     name: 'callbridge_webhooks_total',
-    help: 'Webhooks received, by source, route and outcome',
+    help: 'Twilio and Retell webhooks answered, by source, route (as declared) and outcome (ok, rejected: bad signature, invalid: other 4xx, error: 5xx, aborted: no response)',
     labelNames: ['source', 'route', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -26,7 +26,7 @@ export class MetricsService {
 
   readonly retellRegistrations = new Histogram({
     name: 'callbridge_retell_registration_seconds',
-    help: 'register-phone-call duration, by outcome',
+    help: 'register-phone-call duration, by outcome (ok, or the failure: retell_timeout, retell_error, retell_unreachable)',
     labelNames: ['outcome'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5],
     registers: [this.registry],
@@ -34,7 +34,7 @@ export class MetricsService {
 
   readonly fallbacks = new Counter({
     name: 'callbridge_fallbacks_total',
-    help: 'Calls answered with the fallback TwiML, by reason',
+    help: 'Calls sent to the fallback (message, then the fallback number or a hang-up), by reason',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -81,9 +81,17 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly bargeIns = new Counter({
-    name: 'callbridge_barge_ins_total',
-    help: 'Relay mode: agent audio cleared because the caller started speaking',
+  readonly interruptions = new Counter({
+    name: 'callbridge_interruptions_total',
+    help: 'The caller started speaking over the agent, by media mode (relay: a barge-in, the agent audio queued at Twilio was cleared)',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+
+  readonly twilioRestAttempts = new Counter({
+    name: 'callbridge_twilio_rest_attempts_total',
+    help: 'Twilio REST attempts, by operation (create, redirect, fallback, hangup) and result (ok, gone: the call had ended, retried, failed)',
+    labelNames: ['operation', 'result'] as const,
     registers: [this.registry],
   });
 

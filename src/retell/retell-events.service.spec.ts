@@ -1,5 +1,6 @@
 import { CallsService } from '../calls/calls.service.js';
 import { InMemoryCallStore } from '../calls/in-memory-call-store.js';
+import { CallLogContext } from '../logging/call-log-context.js';
 import { RetellWebhookSchema } from '../protocol/retell-events.js';
 import { RetellEventsService } from './retell-events.service.js';
 
@@ -13,7 +14,7 @@ async function setup() {
   const calls = new CallsService(new InMemoryCallStore());
   await calls.open({ callSid: 'CA1', direction: 'inbound', from: 'a', to: 'b' });
   await calls.completeRegistration('CA1', { retellCallId: 'call_1' });
-  return { calls, service: new RetellEventsService(calls) };
+  return { calls, service: new RetellEventsService(calls, new CallLogContext()) };
 }
 
 describe(RetellEventsService.name, () => {

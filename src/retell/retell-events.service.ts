@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RetellEventInput, RetellFacts } from '../calls/call-store.interface.js';
 import { CallsService } from '../calls/calls.service.js';
-import { callContext } from '../logging/call-context.js';
+import { CallLogContext } from '../logging/call-log-context.js';
 import { retellEventOccurrence, type RetellWebhookEvent } from '../protocol/retell-events.js';
 
 /** What happened to one webhook delivery. */
@@ -16,7 +16,10 @@ export type RetellEventOutcome = 'stored' | 'duplicate' | 'unknown_call';
 export class RetellEventsService {
   private readonly logger = new Logger(RetellEventsService.name);
 
-  constructor(private readonly calls: CallsService) {}
+  constructor(
+    private readonly calls: CallsService,
+    private readonly logContext: CallLogContext,
+  ) {}
 
   async apply(event: RetellWebhookEvent): Promise<RetellEventOutcome> {
     const callSid = await this.resolveCallSid(event);
@@ -28,7 +31,7 @@ export class RetellEventsService {
       });
       return 'unknown_call';
     }
-    callContext.set({ callSid, retellCallId: event.call.call_id });
+    this.logContext.assign({ callSid, retellCallId: event.call.call_id });
     const stored = await this.calls.recordRetellEvent(callSid, toEventInput(event));
     const outcome: RetellEventOutcome = stored === 'not_found' ? 'unknown_call' : stored;
     this.logger.log({ msg: `retell ${event.event}`, outcome });

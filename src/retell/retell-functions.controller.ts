@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Logger, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
-import { callContext } from '../logging/call-context.js';
+import { CallLogContext } from '../logging/call-log-context.js';
 import { parseRetellFunctionCall } from '../protocol/retell-events.js';
 import { RetellFunctionRegistry } from './retell-function.registry.js';
 import { RetellSignatureGuard } from './retell-signature.guard.js';
@@ -10,7 +10,10 @@ import { RetellSignatureGuard } from './retell-signature.guard.js';
 export class RetellFunctionsController {
   private readonly logger = new Logger(RetellFunctionsController.name);
 
-  constructor(private readonly registry: RetellFunctionRegistry) {}
+  constructor(
+    private readonly registry: RetellFunctionRegistry,
+    private readonly logContext: CallLogContext,
+  ) {}
 
   @Post(':name')
   @HttpCode(200)
@@ -21,7 +24,7 @@ export class RetellFunctionsController {
     }
     const call = parseRetellFunctionCall(name, body);
     const sid = call.call?.metadata && (call.call.metadata as Record<string, unknown>)['twilio_call_sid'];
-    callContext.set({ callSid: typeof sid === 'string' ? sid : undefined, retellCallId: call.call?.call_id });
+    this.logContext.assign({ callSid: typeof sid === 'string' ? sid : undefined, retellCallId: call.call?.call_id });
     const started = performance.now();
     const result = await handler(call);
     this.logger.log({ msg: 'retell function answered', function: name, ms: Math.round(performance.now() - started) });

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Retell, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'retell-sdk';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RESOLVED_RETELL_OPTIONS, RETELL_CLIENT } from './retell.constants.js';
 import type { ResolvedRetellOptions } from './retell.options.js';
 import { RetellRegistrationError } from './retell-registration.error.js';
@@ -36,6 +37,7 @@ export class RetellRegistrationService {
   constructor(
     @Inject(RETELL_CLIENT) private readonly client: Retell,
     @Inject(RESOLVED_RETELL_OPTIONS) private readonly options: ResolvedRetellOptions,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** How long one registration may take before it counts as failed (ms). */
@@ -48,8 +50,23 @@ export class RetellRegistrationService {
     return `sip:${callId}@${this.options.sipDomain};transport=tcp`;
   }
 
-  /** @throws {RetellRegistrationError} on timeout, an HTTP error or an unreachable API. */
+  /**
+   * Timed in `callbridge_retell_registration_seconds{outcome}` (`ok` or the failure reason).
+   * @throws {RetellRegistrationError} on timeout, an HTTP error or an unreachable API.
+   */
   async register(input: PhoneCallRegistration): Promise<RegisteredCall> {
+    const timer = this.metrics.retellRegistrations.startTimer();
+    try {
+      const registered = await this.registerOnce(input);
+      timer({ outcome: 'ok' });
+      return registered;
+    } catch (err) {
+      timer({ outcome: err instanceof RetellRegistrationError ? err.reason : 'retell_error' });
+      throw err;
+    }
+  }
+
+  private async registerOnce(input: PhoneCallRegistration): Promise<RegisteredCall> {
     const timeoutMs = this.options.registerTimeoutMs;
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;

@@ -8,19 +8,23 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { verify } from 'retell-sdk';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RESOLVED_RETELL_OPTIONS, RETELL_SIGNATURE_HEADER } from './retell.constants.js';
 import type { ResolvedRetellOptions } from './retell.options.js';
 
 /**
  * Accepts a request only if `x-retell-signature` verifies over the exact raw body (the app must be created with
  * `rawBody: true`). `verify` is async in retell-sdk ≥ 5.50: it is awaited, since a bare Promise is truthy.
- * Runs before any pipe or handler, so a rejected request has no side effect.
+ * Runs before any pipe or handler, so a rejected request has no side effect but a count and a log line.
  */
 @Injectable()
 export class RetellSignatureGuard implements CanActivate {
   protected readonly logger = new Logger(RetellSignatureGuard.name);
 
-  constructor(@Inject(RESOLVED_RETELL_OPTIONS) protected readonly options: ResolvedRetellOptions) {}
+  constructor(
+    @Inject(RESOLVED_RETELL_OPTIONS) protected readonly options: ResolvedRetellOptions,
+    protected readonly metrics: MetricsService,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & { rawBody?: Buffer }>();
@@ -40,6 +44,7 @@ export class RetellSignatureGuard implements CanActivate {
   }
 
   protected reject(req: Request, why: string): never {
+    this.metrics.signatureRejections.inc({ source: 'retell' });
     this.logger.warn({ msg: 'retell signature rejected', why, path: req.path });
     throw new UnauthorizedException({ error: 'invalid_signature', message: `Retell signature rejected: ${why}` });
   }

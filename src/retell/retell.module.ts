@@ -1,5 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import Retell from 'retell-sdk';
+import { CallLogContext } from '../logging/call-log-context.js';
+import { WebhookMetricsMiddleware } from '../metrics/webhook-metrics.middleware.js';
 import { RETELL_MODULE_OPTIONS, ConfigurableRetellModule } from './retell.module-definition.js';
 import { RESOLVED_RETELL_OPTIONS, RETELL_CLIENT } from './retell.constants.js';
 import { resolveRetellOptions, type ResolvedRetellOptions } from './retell.options.js';
@@ -12,7 +14,8 @@ import { RetellWebhookController } from './retell-webhook.controller.js';
 
 /**
  * Retell AI: registers phone calls for Dial-to-SIP, receives signed webhooks and custom-function calls.
- * Needs {@link CallsModule} (global) and an app created with `rawBody: true`.
+ * Needs {@link CallsModule} (global), MetricsModule and an app created with `rawBody: true`. Other modules use its
+ * exported services; its options and REST client stay inside.
  *
  * @example RetellModule.forRootAsync({ inject: [APP_ENV], useFactory: (env) => ({ apiKey: env.RETELL_API_KEY, agentId: env.RETELL_AGENT_ID }) })
  */
@@ -29,13 +32,12 @@ import { RetellWebhookController } from './retell-webhook.controller.js';
     RetellEventsService,
     RetellFunctionRegistry,
     RetellSignatureGuard,
+    CallLogContext,
   ],
-  exports: [
-    RESOLVED_RETELL_OPTIONS,
-    RETELL_CLIENT,
-    RetellRegistrationService,
-    RetellFunctionRegistry,
-    RetellSignatureGuard,
-  ],
+  exports: [RetellRegistrationService, RetellFunctionRegistry, RetellSignatureGuard],
 })
-export class RetellModule extends ConfigurableRetellModule {}
+export class RetellModule extends ConfigurableRetellModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(WebhookMetricsMiddleware('retell')).forRoutes(RetellWebhookController, RetellFunctionsController);
+  }
+}

@@ -1,3 +1,7 @@
+import { z } from 'zod';
+import { parseModuleOptions } from '../common/module-options.js';
+import { opt } from '../common/option-schemas.js';
+
 /** Options of {@link RetellModule}. */
 export interface RetellModuleOptions {
   /** Retell API key: authenticates REST calls and signs webhooks. */
@@ -15,35 +19,25 @@ export interface RetellModuleOptions {
   registerTimeoutMs?: number;
 }
 
-export interface ResolvedRetellOptions {
-  readonly apiKey: string;
-  readonly agentId: string;
-  readonly baseUrl: string;
-  readonly sipDomain: string;
-  readonly registerTimeoutMs: number;
-}
+const RetellOptionsSchema = z.strictObject({
+  apiKey: opt.text(),
+  agentId: opt.text(),
+  baseUrl: opt.httpUrl().default('https://api.retellai.com'),
+  sipDomain: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, { error: 'must be a host name' })
+    .default('sip.retellai.com'),
+  registerTimeoutMs: z
+    .number()
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 14_000, {
+      error: 'must be an integer from 1 to 14000 (Twilio waits 15 s)',
+    })
+    .default(2000),
+});
 
-/** Merges defaults and validates: a module configured wrong fails at boot, naming the option. */
+export type ResolvedRetellOptions = Readonly<z.output<typeof RetellOptionsSchema>>;
+
+/** Merges defaults and validates: a module configured wrong fails at boot, naming every bad option. */
 export function resolveRetellOptions(options: RetellModuleOptions): ResolvedRetellOptions {
-  const resolved = {
-    apiKey: options.apiKey,
-    agentId: options.agentId,
-    baseUrl: (options.baseUrl ?? 'https://api.retellai.com').replace(/\/+$/, ''),
-    sipDomain: options.sipDomain ?? 'sip.retellai.com',
-    registerTimeoutMs: options.registerTimeoutMs ?? 2000,
-  };
-  const problems: string[] = [];
-  if (!resolved.apiKey) problems.push('apiKey is required');
-  if (!resolved.agentId) problems.push('agentId is required');
-  if (!URL.canParse(resolved.baseUrl)) problems.push('baseUrl must be a URL');
-  if (!/^[a-z0-9.-]+$/i.test(resolved.sipDomain)) problems.push('sipDomain must be a host name');
-  if (
-    !Number.isInteger(resolved.registerTimeoutMs) ||
-    resolved.registerTimeoutMs < 1 ||
-    resolved.registerTimeoutMs > 14_000
-  ) {
-    problems.push('registerTimeoutMs must be an integer from 1 to 14000 (Twilio waits 15 s)');
-  }
-  if (problems.length) throw new Error(`RetellModule: ${problems.join('; ')}`);
-  return resolved;
+  return parseModuleOptions('RetellModule', RetellOptionsSchema, options);
 }

@@ -1,5 +1,6 @@
 import { CallsService } from '../calls/calls.service.js';
 import { InMemoryCallStore } from '../calls/in-memory-call-store.js';
+import { CallLogContext } from '../logging/call-log-context.js';
 import { CallStatusService } from './call-status.service.js';
 
 const status = (CallStatus: string, SequenceNumber?: number) => ({
@@ -11,7 +12,7 @@ const status = (CallStatus: string, SequenceNumber?: number) => ({
 describe(CallStatusService.name, () => {
   it('never moves a call backwards when callbacks arrive out of order', async () => {
     const calls = new CallsService(new InMemoryCallStore());
-    const service = new CallStatusService(calls);
+    const service = new CallStatusService(calls, new CallLogContext());
     await calls.open({ callSid: 'CA1', direction: 'outbound', from: 'a', to: 'b' });
     await calls.transition('CA1', 'connected');
     for (const [s, n] of [
@@ -36,7 +37,7 @@ describe(CallStatusService.name, () => {
 
   it('orders by status when Twilio sends no sequence number', async () => {
     const calls = new CallsService(new InMemoryCallStore());
-    const service = new CallStatusService(calls);
+    const service = new CallStatusService(calls, new CallLogContext());
     await service.apply(status('completed'));
     await service.apply(status('ringing'));
     expect((await calls.get('CA1'))!.twilio.status).toBe('completed');
@@ -44,13 +45,13 @@ describe(CallStatusService.name, () => {
 
   it('marks a call that never connected as failed, with the reason', async () => {
     const calls = new CallsService(new InMemoryCallStore());
-    const service = new CallStatusService(calls);
+    const service = new CallStatusService(calls, new CallLogContext());
     await service.apply(status('no-answer', 2));
     expect(await calls.get('CA1')).toMatchObject({ state: 'failed', stateReason: 'no-answer' });
   });
 
   it("refuses a status that is not Twilio's", async () => {
-    const service = new CallStatusService(new CallsService(new InMemoryCallStore()));
+    const service = new CallStatusService(new CallsService(new InMemoryCallStore()), new CallLogContext());
     await expect(service.apply(status('exploded', 1))).rejects.toThrow('CallStatus');
   });
 });

@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import type { StatusOutcome } from '../calls/call-store.interface.js';
 import { CallsService } from '../calls/calls.service.js';
-import { callContext } from '../logging/call-context.js';
+import { CallLogContext } from '../logging/call-log-context.js';
 import { isCallStatus, type TwilioParams } from '../protocol/twilio-webhooks.js';
 
 /**
@@ -12,14 +12,17 @@ import { isCallStatus, type TwilioParams } from '../protocol/twilio-webhooks.js'
 export class CallStatusService {
   private readonly logger = new Logger(CallStatusService.name);
 
-  constructor(private readonly calls: CallsService) {}
+  constructor(
+    private readonly calls: CallsService,
+    private readonly logContext: CallLogContext,
+  ) {}
 
   async apply(params: TwilioParams): Promise<StatusOutcome> {
     const { CallSid: callSid, CallStatus: status } = params;
     if (!callSid) throw new BadRequestException({ error: 'missing_call_sid', message: 'CallSid is required' });
     if (!isCallStatus(status))
       throw new BadRequestException({ error: 'bad_status', message: 'CallStatus is not a Twilio call status' });
-    callContext.set({ callSid });
+    this.logContext.assign({ callSid });
     const seq = parseCount(params.SequenceNumber);
     // A callback can be the first we hear of a call (an outbound call's `initiated`): open the record from it.
     await this.calls.open({
@@ -42,7 +45,7 @@ export class CallStatusService {
   async applyStreamStatus(params: TwilioParams): Promise<void> {
     const callSid = params.CallSid;
     if (!callSid) throw new BadRequestException({ error: 'missing_call_sid', message: 'CallSid is required' });
-    callContext.set({ callSid });
+    this.logContext.assign({ callSid });
     const event = params.StreamEvent ?? 'unknown';
     if (event === 'stream-error') this.logger.warn({ msg: 'media stream error', error: params.StreamError });
     await this.calls.recordStreamEvent(callSid, { event, streamSid: params.StreamSid, error: params.StreamError });

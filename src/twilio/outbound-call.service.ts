@@ -6,11 +6,14 @@ import {
   ServiceUnavailableException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import twilio from 'twilio';
+import type twilio from 'twilio';
 import { CallsService } from '../calls/calls.service.js';
-import { callContext } from '../logging/call-context.js';
-import { RESOLVED_TWILIO_OPTIONS, TWILIO_CLIENT, TWILIO_PATHS } from './twilio.constants.js';
+import { CallLogContext } from '../logging/call-log-context.js';
+import { TWILIO_CLIENT } from './twilio-client.token.js';
+import { RESOLVED_TWILIO_OPTIONS, TWILIO_PATHS } from './twilio.constants.js';
 import type { ResolvedTwilioOptions } from './twilio.options.js';
+import type { TwilioRestError } from './twilio-rest-error.js';
+import { TwilioRestRetry } from './twilio-rest-retry.js';
 
 /** An outbound call to place. */
 export interface OutboundCallRequest {
@@ -27,6 +30,9 @@ export interface OutboundCallRequest {
 /**
  * Places outbound calls through Twilio REST. Twilio then requests our voice webhook when the callee answers, which
  * registers the call with Retell exactly as for an inbound call.
+ *
+ * `calls.create` is retried only after failures where Twilio certainly created nothing (connection refused, 429, 503):
+ * after a timeout or a reset the call may exist, and a retry would ring the callee twice.
  */
 @Injectable()
 export class OutboundCallService {
@@ -36,6 +42,8 @@ export class OutboundCallService {
     @Inject(TWILIO_CLIENT) private readonly client: twilio.Twilio,
     @Inject(RESOLVED_TWILIO_OPTIONS) private readonly options: ResolvedTwilioOptions,
     private readonly calls: CallsService,
+    private readonly retry: TwilioRestRetry,
+    private readonly logContext: CallLogContext,
   ) {}
 
   async place(request: OutboundCallRequest): Promise<{ callSid: string }> {
@@ -46,9 +54,8 @@ export class OutboundCallService {
         message: 'TWILIO_PHONE_NUMBER is not set',
       });
     }
-    let sid: string;
-    try {
-      const call = await this.client.calls.create({
+    const created = await this.retry.run('create', 'unapplied', () =>
+      this.client.calls.create({
         to: request.to,
         from,
         url: this.options.publicUrl + TWILIO_PATHS.voice,
@@ -56,12 +63,11 @@ export class OutboundCallService {
         statusCallback: this.options.publicUrl + TWILIO_PATHS.status,
         statusCallbackMethod: 'POST',
         statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
-      });
-      sid = call.sid;
-    } catch (err) {
-      throw this.toHttpError(err);
-    }
-    callContext.set({ callSid: sid });
+      }),
+    );
+    if (!created.ok) throw this.toHttpError(created.error, created.attempts);
+    const sid = created.value.sid;
+    this.logContext.assign({ callSid: sid });
     // If a status callback got here first and opened the record, this adds what only this request knows.
     await this.calls.open({
       callSid: sid,
@@ -72,16 +78,25 @@ export class OutboundCallService {
       metadata: request.metadata,
       dynamicVariables: request.dynamicVariables,
     });
-    this.logger.log({ msg: 'outbound call placed', to: request.to });
+    this.logger.log({ msg: 'outbound call placed', to: request.to, attempts: created.attempts });
     return { callSid: sid };
   }
 
-  /** Twilio's 4xx (bad number, unverified caller ID, …) is the client's problem; anything else is ours upstream. */
-  private toHttpError(err: unknown): Error {
-    if (err instanceof twilio.RestException && err.status >= 400 && err.status < 500) {
+  /**
+   * Twilio's 4xx (bad number, unverified caller ID, …) is the client's problem; a 429 that outlasted the retries, a
+   * 5xx or no answer at all is ours upstream.
+   */
+  private toHttpError(err: TwilioRestError, attempts: number): Error {
+    if (err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429) {
       return new UnprocessableEntityException({ error: 'twilio_rejected', twilioCode: err.code, message: err.message });
     }
-    this.logger.error({ msg: 'twilio calls.create failed', error: (err as Error).message });
+    this.logger.error({
+      msg: 'twilio calls.create failed',
+      status: err.status,
+      code: err.code,
+      error: err.message,
+      attempts,
+    });
     return new BadGatewayException({ error: 'twilio_unavailable', message: 'Twilio did not accept the call' });
   }
 }

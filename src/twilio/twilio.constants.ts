@@ -1,7 +1,5 @@
 /** Resolved {@link TwilioModuleOptions}. */
 export const RESOLVED_TWILIO_OPTIONS = Symbol('RESOLVED_TWILIO_OPTIONS');
-/** The `twilio` REST client. */
-export const TWILIO_CLIENT = Symbol('TWILIO_CLIENT');
 
 /** Header of Twilio's webhook signature (Node lower-cases header names). */
 export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import twilio from 'twilio';
+import type { MediaStreamPlan } from './media-stream-plan.port.js';
 import { RESOLVED_TWILIO_OPTIONS, TWILIO_PATHS } from './twilio.constants.js';
 import type { ResolvedTwilioOptions } from './twilio.options.js';
 import { TwilioSignatureValidator } from './twilio-signature.validator.js';
@@ -19,12 +20,12 @@ export class TwimlFactory {
   ) {}
 
   /**
-   * Bridges the caller to a Retell agent over SIP. In fork mode the media gateway first gets both tracks
+   * Bridges the caller to a Retell agent over SIP. With a `fork` plan the media gateway first gets both tracks
    * (`<Start><Stream>` runs alongside the `<Dial>` that follows it).
    */
-  dialAgent(sipUri: string, parameters: StreamParameters): string {
+  dialAgent(sipUri: string, plan: MediaStreamPlan, parameters: StreamParameters): string {
     const response = new twilio.twiml.VoiceResponse();
-    if (this.options.mediaMode === 'fork') {
+    if (plan.kind === 'fork') {
       const stream = response.start().stream({
         url: this.urls.streamUrl(TWILIO_PATHS.media),
         track: 'both_tracks',
@@ -43,7 +44,7 @@ export class TwimlFactory {
   }
 
   /**
-   * Relay mode: a bidirectional stream to the media gateway, which carries the audio to the raw-audio agent. The
+   * A `connect` plan (relay mode): a bidirectional stream to the media gateway, which carries the audio to the raw-audio agent. The
    * call stays in `<Connect>` until the gateway closes the socket.
    */
   connectStream(parameters: StreamParameters): string {

@@ -1,12 +1,16 @@
 import { CallStoreUnavailableError } from '../calls/call-store.errors.js';
 import { CallsService } from '../calls/calls.service.js';
 import { InMemoryCallStore } from '../calls/in-memory-call-store.js';
+import { CallLogContext } from '../logging/call-log-context.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RetellRegistrationError } from '../retell/retell-registration.error.js';
 import type {
   PhoneCallRegistration,
   RegisteredCall,
   RetellRegistrationService,
 } from '../retell/retell-registration.service.js';
+import type { MediaStreamPlan } from './media-stream-plan.port.js';
+import type { MediaStreamPlanSource } from './media-stream-plan.source.js';
 import { resolveTwilioOptions, type TwilioModuleOptions } from './twilio.options.js';
 import { TwilioSignatureValidator } from './twilio-signature.validator.js';
 import { TwimlFactory } from './twiml.factory.js';
@@ -42,7 +46,11 @@ class DownStore extends InMemoryCallStore {
   }
 }
 
-function setup(twilioOver: Partial<TwilioModuleOptions> = {}, store = new InMemoryCallStore()) {
+function setup(
+  twilioOver: Partial<TwilioModuleOptions> = {},
+  store = new InMemoryCallStore(),
+  plan: MediaStreamPlan = { kind: 'fork' },
+) {
   const twilioOptions = resolveTwilioOptions({
     accountSid: 'AC' + '0'.repeat(32),
     authToken: 'token-token-token',
@@ -52,8 +60,16 @@ function setup(twilioOver: Partial<TwilioModuleOptions> = {}, store = new InMemo
   const calls = new CallsService(store);
   const retell = new FakeRegistration();
   const twiml = new TwimlFactory(twilioOptions, new TwilioSignatureValidator(twilioOptions));
-  const service = new VoiceCallService(calls, retell as unknown as RetellRegistrationService, twiml, twilioOptions);
-  return { service, calls, retell };
+  const metrics = new MetricsService();
+  const service = new VoiceCallService(
+    calls,
+    retell as unknown as RetellRegistrationService,
+    twiml,
+    { current: plan } as MediaStreamPlanSource,
+    metrics,
+    new CallLogContext(),
+  );
+  return { service, calls, retell, metrics };
 }
 
 const inbound = { CallSid: 'CA1', From: '+15550001', To: '+15550002', Direction: 'inbound', CallStatus: 'ringing' };
@@ -102,17 +118,18 @@ describe(VoiceCallService.name, () => {
   });
 
   it('still answers the caller with the fallback when the call store is down', async () => {
-    const { service, retell } = setup({ fallbackNumber: '+15559999' }, new DownStore());
+    const { service, retell, metrics } = setup({ fallbackNumber: '+15559999' }, new DownStore());
     const xml = await service.answer(inbound);
     expect(xml).toContain('<Dial>+15559999</Dial>');
     expect(retell.calls).toHaveLength(0);
+    expect(await metrics.registry.metrics()).toContain('callbridge_fallbacks_total{reason="store_unavailable"} 1');
     expect(await service.dialComplete({ CallSid: 'CA1', DialCallStatus: 'failed' })).toContain(
       '<Dial>+15559999</Dial>',
     );
   });
 
-  it('answers the fallback and records why when Retell fails', async () => {
-    const { service, calls, retell } = setup({
+  it('answers the fallback, records why and counts it once when Retell fails', async () => {
+    const { service, calls, retell, metrics } = setup({
       fallbackNumber: '+15559999',
       fallbackMessage: 'One moment & please hold',
     });
@@ -125,6 +142,7 @@ describe(VoiceCallService.name, () => {
     // A repeat of the webhook does not try Retell again: the call already went to fallback.
     await service.answer(inbound);
     expect(retell.calls).toHaveLength(1);
+    expect(await metrics.registry.metrics()).toContain('callbridge_fallbacks_total{reason="retell_unreachable"} 1');
   });
 
   it('hangs up after the fallback message when no number is configured', async () => {
@@ -133,11 +151,19 @@ describe(VoiceCallService.name, () => {
     expect(await service.answer(inbound)).toMatch(/<Say>.+<\/Say><Hangup\/>/);
   });
 
-  it('relay mode connects the stream and does not register with Retell', async () => {
-    const { service, retell } = setup({ mediaMode: 'relay' });
+  it('a connect plan (relay mode) connects the stream and does not register with Retell', async () => {
+    const { service, retell } = setup({}, undefined, { kind: 'connect' });
     const xml = await service.answer(inbound);
     expect(xml).toMatch(/<Connect><Stream url="wss:\/\/cb\.example\.com\/twilio\/media"/);
     expect(retell.calls).toHaveLength(0);
+  });
+
+  it('without a stream plan (no media module, or MEDIA_MODE=off) dials the agent with no stream', async () => {
+    const { service, retell } = setup({}, undefined, { kind: 'none' });
+    const xml = await service.answer(inbound);
+    expect(retell.calls).toHaveLength(1);
+    expect(xml).not.toContain('<Stream');
+    expect(xml).toContain('<Sip>sip:call_1@sip.retellai.com;transport=tcp</Sip>');
   });
 
   it('sends a failed agent leg to the fallback, and hangs up after a completed one', async () => {

@@ -1,13 +1,13 @@
-import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
+import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { CallStoreUnavailableError } from '../calls/call-store.errors.js';
 import type { CallSummary } from '../calls/call-store.interface.js';
 import { CallsService } from '../calls/calls.service.js';
-import { callContext } from '../logging/call-context.js';
+import { CallLogContext } from '../logging/call-log-context.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { DialCompleteParams, TwilioParams } from '../protocol/twilio-webhooks.js';
 import { RetellRegistrationError } from '../retell/retell-registration.error.js';
 import { RetellRegistrationService } from '../retell/retell-registration.service.js';
-import { RESOLVED_TWILIO_OPTIONS } from './twilio.constants.js';
-import type { ResolvedTwilioOptions } from './twilio.options.js';
+import { MediaStreamPlanSource } from './media-stream-plan.source.js';
 import { TwimlFactory, type StreamParameters } from './twiml.factory.js';
 
 /** Outcome of getting a Retell call_id for a Twilio call; `retry`: another instance is registering it right now. */
@@ -39,14 +39,16 @@ export class VoiceCallService {
     private readonly calls: CallsService,
     private readonly retell: RetellRegistrationService,
     private readonly twiml: TwimlFactory,
-    @Inject(RESOLVED_TWILIO_OPTIONS) private readonly options: ResolvedTwilioOptions,
+    private readonly streamPlan: MediaStreamPlanSource,
+    private readonly metrics: MetricsService,
+    private readonly logContext: CallLogContext,
   ) {}
 
   /** Answers `POST /twilio/voice` with TwiML. */
   async answer(params: TwilioParams): Promise<string> {
     const callSid = params.CallSid;
     if (!callSid) throw new BadRequestException({ error: 'missing_call_sid', message: 'CallSid is required' });
-    callContext.set({ callSid });
+    this.logContext.assign({ callSid });
     const direction = params.Direction?.startsWith('outbound') ? 'outbound' : 'inbound';
     try {
       const call = await this.calls.recordVoiceWebhook({
@@ -57,16 +59,19 @@ export class VoiceCallService {
       });
       this.logger.log({ msg: 'voice webhook', direction, repeat: call.voiceWebhookCount > 1 });
 
-      if (this.options.mediaMode === 'relay') return this.twiml.connectStream(this.streamParameters(call));
+      const plan = this.streamPlan.current;
+      if (plan.kind === 'connect') return this.twiml.connectStream(this.streamParameters(call));
 
       const registration = await this.registerOnce(call);
       if ('retry' in registration) return this.twiml.retryVoice();
       if (!registration.ok) return this.twiml.fallback();
       const sipUri = this.retell.sipUri(registration.callId);
-      return this.twiml.dialAgent(sipUri, this.streamParameters({ ...call, retellCallId: registration.callId }));
+      return this.twiml.dialAgent(sipUri, plan, this.streamParameters({ ...call, retellCallId: registration.callId }));
     } catch (err) {
       if (!(err instanceof CallStoreUnavailableError)) throw err;
       this.logger.error({ msg: 'call store unavailable: answering with fallback', error: err.detail });
+      // Nothing records it, so a repeat of the webhook counts again.
+      this.metrics.fallbacks.inc({ reason: 'store_unavailable' });
       return this.twiml.fallback();
     }
   }
@@ -75,13 +80,13 @@ export class VoiceCallService {
   async dialComplete(params: TwilioParams): Promise<string> {
     const p = params as unknown as DialCompleteParams;
     if (!p.CallSid) throw new BadRequestException({ error: 'missing_call_sid', message: 'CallSid is required' });
-    callContext.set({ callSid: p.CallSid });
+    this.logContext.assign({ callSid: p.CallSid });
     const status = p.DialCallStatus ?? 'failed';
     this.logger.log({ msg: 'agent leg ended', dialCallStatus: status, sipResponseCode: p.DialSipResponseCode });
     if (status === 'completed' || status === 'answered') return this.twiml.hangup();
     // The agent never answered (or Retell refused the SIP call): the caller still gets a person or a message.
     try {
-      await this.calls.transition(p.CallSid, 'fallback', `dial_${status}`);
+      await this.toFallback(p.CallSid, `dial_${status}`);
     } catch (err) {
       if (!(err instanceof CallStoreUnavailableError)) throw err;
       this.logger.error({ msg: 'call store unavailable: fallback not recorded', error: err.detail });
@@ -141,7 +146,7 @@ export class VoiceCallService {
           ...record.dynamicVariables,
         },
       });
-      callContext.set({ retellCallId: registered.callId });
+      this.logContext.assign({ retellCallId: registered.callId });
       await this.calls.completeRegistration(record.callSid, {
         retellCallId: registered.callId,
         agentId: registered.agentId,
@@ -155,8 +160,13 @@ export class VoiceCallService {
         reason,
         error: (err as Error).message,
       });
-      await this.calls.transition(record.callSid, 'fallback', reason);
+      await this.toFallback(record.callSid, reason);
       return { ok: false, reason };
     }
+  }
+
+  /** Moves the call to `fallback` and counts it, once per call whatever repeats. */
+  private async toFallback(callSid: string, reason: string): Promise<void> {
+    if (await this.calls.transition(callSid, 'fallback', reason)) this.metrics.fallbacks.inc({ reason });
   }
 }

@@ -245,7 +245,8 @@ async function scrape(port: number): Promise<{ media: number; dropped: Record<st
   const out = { media: 0, dropped: {} as Record<string, number>, bargeIns: 0 };
   for (const line of text.split('\n')) {
     if (line.startsWith('callbridge_media_frames_total{event="media"}')) out.media = Number(line.split(' ').at(-1));
-    else if (line.startsWith('callbridge_barge_ins_total ')) out.bargeIns = Number(line.split(' ').at(-1));
+    else if (line.startsWith('callbridge_interruptions_total{mode="relay"}'))
+      out.bargeIns = Number(line.split(' ').at(-1));
     else {
       const m = /^callbridge_media_frames_dropped_total\{reason="([^"]+)"\} (\S+)/.exec(line);
       if (m) out.dropped[m[1]!] = Number(m[2]);

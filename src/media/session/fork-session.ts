@@ -28,7 +28,10 @@ export class ForkSession extends MediaSession {
     this.tracks = frame.start.tracks;
     this.analyzer = new ConversationAnalyzer(
       {
-        interruption: (at) => this.emit(MEDIA_EVENTS.interruption, { callSid, streamSid, at }),
+        interruption: (at) => {
+          this.deps.metrics.interruptions.inc({ mode: 'fork' });
+          this.emit(MEDIA_EVENTS.interruption, { callSid, streamSid, at });
+        },
         deadAir: (ms, since) => this.emit(MEDIA_EVENTS.deadAir, { callSid, streamSid, ms, since }),
       },
       this.deps.options.deadAirThresholdMs,

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type twilio from 'twilio';
 import type { WebSocket } from 'ws';
 import { CallsService } from '../../calls/calls.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
-import { TWILIO_CLIENT } from '../../twilio/twilio.constants.js';
-import { TwimlFactory } from '../../twilio/twiml.factory.js';
+import { CALL_CONTROL, type CallControl } from '../../twilio/call-control.port.js';
 import { AUDIO_PROCESSOR, type AudioProcessor } from '../audio/audio-processor.interface.js';
 import { RESOLVED_MEDIA_OPTIONS } from '../media.constants.js';
 import type { ResolvedMediaOptions } from '../media.options.js';
@@ -24,8 +22,7 @@ export class MediaSessionFactory {
     metrics: MetricsService,
     events: EventEmitter2,
     @Inject(AUDIO_PROCESSOR) audio: AudioProcessor,
-    @Inject(TWILIO_CLIENT) twilioClient: twilio.Twilio,
-    twiml: TwimlFactory,
+    @Inject(CALL_CONTROL) callControl: CallControl,
   ) {
     this.deps = {
       options,
@@ -33,8 +30,7 @@ export class MediaSessionFactory {
       metrics,
       events,
       audio,
-      twilio: twilioClient,
-      twiml,
+      callControl,
       logger: new Logger('MediaSession'),
     };
   }

@@ -3,12 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import type twilio from 'twilio';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CallsService } from '../../calls/calls.service.js';
 import { InMemoryCallStore } from '../../calls/in-memory-call-store.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
-import type { TwimlFactory } from '../../twilio/twiml.factory.js';
+import type { CallControl } from '../../twilio/call-control.port.js';
 import type {
   AudioEvent,
   AudioProcessor,
@@ -92,8 +91,7 @@ describe(RelaySession.name, () => {
       events: new EventEmitter2(),
       audio,
       logger: new Logger('RelaySessionSpec'),
-      twilio: {} as twilio.Twilio,
-      twiml: {} as TwimlFactory,
+      callControl: {} as CallControl,
     });
     const connected = once(server, 'connection') as Promise<[WebSocket]>;
     session.receive({ event: 'connected', protocol: 'Call', version: '1.0.0' });

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type twilio from 'twilio';
 import {
   base64MulawDurationMs,
   type DtmfFrame,
@@ -10,7 +9,7 @@ import {
   type StopFrame,
   type TwilioOutboundFrame,
 } from '../../protocol/twilio-media.js';
-import type { TwimlFactory } from '../../twilio/twiml.factory.js';
+import type { CallControl } from '../../twilio/call-control.port.js';
 import type { AudioEvent, AudioStream } from '../audio/audio-processor.interface.js';
 import { CLOSE_CODES } from '../media.constants.js';
 import { MEDIA_EVENTS } from '../media.events.js';
@@ -18,10 +17,9 @@ import { AgentUpstream } from '../relay/agent-upstream.js';
 import { MediaSession, type SessionDeps } from './media-session.js';
 import { decodePayload } from './payload-decoder.js';
 
-/** Extra dependencies of relay mode: Twilio REST to send a failed call to the fallback. */
+/** Extra dependencies of relay mode: the way to send a call whose agent is gone to the fallback. */
 export interface RelayDeps extends SessionDeps {
-  readonly twilio: twilio.Twilio;
-  readonly twiml: TwimlFactory;
+  readonly callControl: CallControl;
 }
 
 /** Our own marks, told apart from the agent's by this prefix. */
@@ -47,8 +45,8 @@ const PLAYOUT_SLACK_MS = 40;
  * and drop the agent's audio until the caller stops: the rest of the interrupted response must not play. Hosted
  * agents' own server-side VAD reacts 300–500 ms later.
  *
- * If the agent's socket cannot open or dies mid-call, the call is redirected through Twilio REST to the fallback TwiML
- * instead of leaving the caller in dead air.
+ * If the agent's socket cannot open or dies mid-call, the call is redirected to the fallback TwiML (through the
+ * {@link CallControl} port, which retries) instead of leaving the caller in dead air.
  */
 export class RelaySession extends MediaSession {
   private upstream: AgentUpstream | undefined;
@@ -235,7 +233,7 @@ export class RelaySession extends MediaSession {
   private bargeIn(at: number): void {
     this.bargingIn = true;
     this.bargeIns += 1;
-    this.relay.metrics.bargeIns.inc();
+    this.relay.metrics.interruptions.inc({ mode: 'relay' });
     this.clearTwilio();
     this.stopMarks();
     // Twilio's protocol has no "clear" towards a server; agents that speak it take the same frame we send Twilio.
@@ -268,13 +266,14 @@ export class RelaySession extends MediaSession {
   private async fallback(): Promise<void> {
     const callSid = this.callSid!;
     this.log('warn', { msg: 'agent stream lost: sending the call to fallback', reason: this.closedReason });
-    try {
-      await this.relay.twilio.calls(callSid).update({ twiml: this.relay.twiml.fallback() });
-    } catch (err) {
-      const code = (err as { code?: number }).code;
-      if (code !== 20404) this.log('error', { msg: 'fallback redirect failed', error: (err as Error).message, code });
-    }
-    await this.persist('fallback', () => this.relay.calls.transition(callSid, 'fallback', 'agent_stream_lost'));
+    const redirect = await this.relay.callControl.redirectToFallback(callSid);
+    // A failure is logged by the port; the record says what we meant to do either way.
+    if (redirect.outcome === 'gone') this.log('log', { msg: 'the call had already ended: no fallback redirect' });
+    let moved = false;
+    await this.persist('fallback', async () => {
+      moved = await this.relay.calls.transition(callSid, 'fallback', 'agent_stream_lost');
+    });
+    if (moved) this.relay.metrics.fallbacks.inc({ reason: 'agent_stream_lost' });
     this.closeSocket(CLOSE_CODES.normal, 'agent unavailable');
     await this.finish('agent_lost');
   }
