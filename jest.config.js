@@ -35,6 +35,10 @@ export default {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/config/jest/nest-common-for-cjs.setup.ts'],
+      // End-to-end suites run the compiled service, as it ships (`npm test` builds first): every import of `src/`, by
+      // the suites, their support code and the emulators alike, loads its build in `dist/`, where the audio analysis
+      // thread's worker file sits beside its module.
+      moduleNameMapper: { '^(?:\\.\\./)+src/(.*)\\.js$': '<rootDir>/dist/$1.js', ...shared.moduleNameMapper },
     },
   ],
 };

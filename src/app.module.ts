@@ -59,7 +59,11 @@ export class AppModule {
           })),
         }),
         MediaModule.forRootAsync(
-          fromEnv((env) => ({ mode: env.MEDIA_MODE, agentStreamUrl: env.AGENT_STREAM_URL, vadThread: env.VAD_THREAD })),
+          fromEnv((env) => ({
+            mode: env.MEDIA_MODE,
+            agentStreamUrl: env.AGENT_STREAM_URL,
+            audioProcessorOptions: { threadPriority: env.VAD_THREAD_PRIORITY },
+          })),
         ),
         ApiModule.forRootAsync(fromEnv((env) => ({ token: env.API_TOKEN }))),
         HealthModule.forRootAsync({

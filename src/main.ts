@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { createApp } from './app.factory.js';
-import { batchHelperThreads } from './common/helper-threads.js';
 import { EnvValidationError } from './config/env-validation.error.js';
 import { parseEnv } from './config/parse-env.js';
 
@@ -23,14 +22,11 @@ async function main(): Promise<void> {
   try {
     const app = await createApp({ validated: env });
     await app.listen(env.PORT);
-    // Once every thread of the app has started: its helpers must not preempt the event loop (see the function).
-    const helperThreads = batchHelperThreads();
     new Logger('Bootstrap').log({
       msg: 'callbridge listening',
       port: env.PORT,
       publicUrl: env.PUBLIC_URL,
       mediaMode: env.MEDIA_MODE,
-      helperThreads,
     });
   } catch (err) {
     process.stderr.write(

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../logging/log-level.js';
 
-/** Where the default audio processor runs (`MediaModuleOptions.vadThread`). */
-const VAD_THREADS = ['main', 'worker', 'analysis'] as const;
+/** CPU priority of the audio analysis thread (`ThreadedAudioProcessorOptions.threadPriority`). */
+const VAD_THREAD_PRIORITIES = ['idle', 'normal'] as const;
 
 /** E.164 phone number, as Twilio expects in `To`/`From`. */
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -79,9 +79,10 @@ export const EnvSchema = z.object({
     .transform((v) => v ?? 'fork')
     .pipe(z.enum(MEDIA_MODES, { error: `must be one of ${MEDIA_MODES.join(', ')}` })),
   AGENT_STREAM_URL: optionalString.pipe(wsUrl().optional()),
-  VAD_THREAD: optionalString
-    .transform((v) => v ?? 'analysis')
-    .pipe(z.enum(VAD_THREADS, { error: `must be one of ${VAD_THREADS.join(', ')}` })),
+  // The service runs alone in its container, so it takes the setting measured best there (docs/decisions/0012).
+  VAD_THREAD_PRIORITY: optionalString
+    .transform((v) => v ?? 'idle')
+    .pipe(z.enum(VAD_THREAD_PRIORITIES, { error: `must be one of ${VAD_THREAD_PRIORITIES.join(', ')}` })),
   API_TOKEN: z.string(REQUIRED).min(16, { error: 'must be at least 16 characters' }),
   // Where calls are kept; unset = SQLite at ./data/callbridge.sqlite. The calls module parses it; this only names the
   // variable in a boot error (never its value: a PostgreSQL URL may hold a password).

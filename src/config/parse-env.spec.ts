@@ -30,7 +30,7 @@ describe(parseEnv.name, () => {
       RETELL_SIP_DOMAIN: 'sip.retellai.com',
       RETELL_REGISTER_TIMEOUT_MS: 2000,
       MEDIA_MODE: 'fork',
-      VAD_THREAD: 'analysis',
+      VAD_THREAD_PRIORITY: 'idle',
       LOG_LEVEL: 'info',
     });
     expect(env.FALLBACK_MESSAGE.length).toBeGreaterThan(10);
@@ -66,12 +66,11 @@ describe(parseEnv.name, () => {
     expect(err.variables.sort()).toEqual(['AGENT_STREAM_URL', 'FALLBACK_NUMBER', 'TWILIO_ACCOUNT_SID']);
   });
 
-  it('takes main, worker or analysis for VAD_THREAD, and names it otherwise', () => {
-    expect(parseEnv({ ...valid, VAD_THREAD: 'main' }).VAD_THREAD).toBe('main');
-    expect(parseEnv({ ...valid, VAD_THREAD: 'worker' }).VAD_THREAD).toBe('worker');
-    const err = errorOf({ ...valid, VAD_THREAD: 'gpu' });
-    expect(err.variables).toEqual(['VAD_THREAD']);
-    expect(err.message).toContain('VAD_THREAD must be one of main, worker, analysis');
+  it('takes idle or normal for VAD_THREAD_PRIORITY, and names it otherwise', () => {
+    expect(parseEnv({ ...valid, VAD_THREAD_PRIORITY: 'normal' }).VAD_THREAD_PRIORITY).toBe('normal');
+    const err = errorOf({ ...valid, VAD_THREAD_PRIORITY: 'realtime' });
+    expect(err.variables).toEqual(['VAD_THREAD_PRIORITY']);
+    expect(err.message).toContain('VAD_THREAD_PRIORITY must be one of idle, normal');
   });
 
   it('takes memory:, file: and postgres URLs for DATABASE_URL, and names it otherwise without echoing it', () => {

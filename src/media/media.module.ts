@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MEDIA_STREAM_PLAN, type MediaStreamPlan } from '../twilio/media-stream-plan.port.js';
 import { AUDIO_PROCESSOR } from './audio/audio-processor.interface.js';
-import { createDefaultAudioProcessor } from './audio/default-audio-processor.js';
+import { ThreadedAudioProcessor } from './audio/threaded-audio.processor.js';
 import { MEDIA_MODULE_OPTIONS, ConfigurableMediaModule } from './media.module-definition.js';
 import { RESOLVED_MEDIA_OPTIONS } from './media.constants.js';
 import { MediaExceptionFilter } from './media-exception.filter.js';
@@ -27,7 +27,7 @@ const STREAM_PLANS: Record<ResolvedMediaOptions['mode'], MediaStreamPlan> = {
     { provide: RESOLVED_MEDIA_OPTIONS, useFactory: resolveMediaOptions, inject: [MEDIA_MODULE_OPTIONS] },
     {
       provide: AUDIO_PROCESSOR,
-      useFactory: (o: ResolvedMediaOptions) => o.audioProcessor ?? createDefaultAudioProcessor(o.vadThread),
+      useFactory: (o: ResolvedMediaOptions) => o.audioProcessor ?? new ThreadedAudioProcessor(o.audioProcessorOptions),
       inject: [RESOLVED_MEDIA_OPTIONS],
     },
     {

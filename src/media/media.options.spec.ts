@@ -12,10 +12,9 @@ const options = (fn: () => unknown) => {
 };
 
 describe(resolveMediaOptions.name, () => {
-  it('defaults to fork mode, the analysis thread, 64 KiB frames and 1 MiB socket messages', () => {
+  it('defaults to fork mode, the default processor, 64 KiB frames and 1 MiB socket messages', () => {
     expect(resolveMediaOptions()).toEqual({
       mode: 'fork',
-      vadThread: 'analysis',
       maxFrameBytes: 64 * 1024,
       maxSocketPayloadBytes: 1024 * 1024,
       maxFramesPerSecond: 250,
@@ -31,13 +30,14 @@ describe(resolveMediaOptions.name, () => {
       options(() =>
         resolveMediaOptions({
           mode: 'relay',
-          vadThread: 'gpu' as 'main',
+          audioProcessor: { open: () => ({}) } as never,
+          audioProcessorOptions: { threadPriority: 'idle' },
           maxFrameBytes: 4096,
           maxSocketPayloadBytes: 1024,
           deadAirThresholdMs: 0,
         }),
       ),
-    ).toEqual(['agentStreamUrl', 'deadAirThresholdMs', 'maxSocketPayloadBytes', 'vadThread']);
+    ).toEqual(['agentStreamUrl', 'audioProcessorOptions', 'deadAirThresholdMs', 'maxSocketPayloadBytes']);
     expect(options(() => resolveMediaOptions({ mode: 'relay', agentStreamUrl: 'http://agent' }))).toEqual([
       'agentStreamUrl',
     ]);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseModuleOptions } from '../common/module-options.js';
 import { opt } from '../common/option-schemas.js';
 import type { AudioProcessor } from './audio/audio-processor.interface.js';
-import { VAD_THREADS, type VadThread } from './audio/silero-thread.js';
+import type { ThreadedAudioProcessorOptions } from './audio/threaded-audio.processor.js';
 
 /** Modes of the media gateway: fork = listen to both tracks and measure; relay = carry audio to a raw-audio agent. */
 export const MEDIA_MODES = ['fork', 'relay', 'off'] as const;
@@ -19,16 +19,17 @@ export interface MediaModuleOptions {
   mode?: MediaMode;
   /** Relay mode: the raw-audio agent's WebSocket (Twilio Media Streams format). */
   agentStreamUrl?: string;
-  /** Replaces the default audio processor (Silero VAD + DTMF); or provide one under `AUDIO_PROCESSOR`. */
+  /**
+   * Replaces the default audio processor; or provide one under `AUDIO_PROCESSOR`. For the default's analysis on the
+   * event loop instead of a thread, give `new SileroAudioProcessor()`.
+   */
   audioProcessor?: AudioProcessor;
   /**
-   * Where the default audio processor runs: `analysis` (default: the whole analysis, energy gate, DTMF and Silero, in
-   * a thread of its own at idle priority, so the event loop only copies frames to it; streams it leaves untaken for
-   * 1 s go on as with `worker` until it has kept up for 1 s, see `ThreadedAudioProcessor`), `worker` (Silero alone
-   * in a thread of its own at idle priority, the rest on the event loop; a batch it leaves waiting 250 ms runs on the
-   * event loop, see `SileroWorkerModel`) or `main` (all on the event loop, which waits for every batch).
+   * Options of the default audio processor (`ThreadedAudioProcessor`: energy gate, DTMF and Silero VAD in a worker
+   * thread, falling back to the event loop), e.g. `{ threadPriority: 'idle' }` or `{ workerUrl }` when a bundler moves
+   * its worker file. Not with `audioProcessor`.
    */
-  vadThread?: VadThread;
+  audioProcessorOptions?: ThreadedAudioProcessorOptions;
   /** Frames above this are dropped and counted (Twilio's are a few hundred bytes). Default 64 KiB. */
   maxFrameBytes?: number;
   /**
@@ -56,7 +57,9 @@ const MediaOptionsSchema = z
     mode: z.enum(MEDIA_MODES, { error: `must be one of ${MEDIA_MODES.join(', ')}` }).default('fork'),
     agentStreamUrl: opt.wsUrl().optional(),
     audioProcessor: opt.port<AudioProcessor>(['open'], 'an AudioProcessor').optional(),
-    vadThread: z.enum(VAD_THREADS, { error: `must be one of ${VAD_THREADS.join(', ')}` }).default('analysis'),
+    audioProcessorOptions: z
+      .custom<ThreadedAudioProcessorOptions>((v) => typeof v === 'object' && v !== null, { error: 'must be an object' })
+      .optional(),
     maxFrameBytes: opt.int(1).default(64 * 1024),
     maxSocketPayloadBytes: opt.int(1).default(1024 * 1024),
     maxFramesPerSecond: opt.int(1).default(250),
@@ -67,6 +70,12 @@ const MediaOptionsSchema = z
   })
   .superRefine(
     (o, ctx) => {
+      if (o.audioProcessor !== undefined && o.audioProcessorOptions !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['audioProcessorOptions'],
+          message: 'cannot be given with audioProcessor',
+        });
       if (o.mode === 'relay' && o.agentStreamUrl === undefined)
         ctx.addIssue({ code: 'custom', path: ['agentStreamUrl'], message: 'is required in relay mode' });
       if (

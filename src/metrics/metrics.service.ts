@@ -110,7 +110,7 @@ export class MetricsService {
 
   readonly vadStreamsMoved = new Counter({
     name: 'callbridge_vad_streams_moved_total',
-    help: 'Ended media streams analysed on the event loop, from their start or from mid-call, because the analysis thread was starved or dead (VAD_THREAD=analysis)',
+    help: 'Ended media streams analysed on the event loop, from their start or from mid-call, because the analysis thread was starved or dead',
     registers: [this.registry],
   });
 

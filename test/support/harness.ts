@@ -11,7 +11,10 @@ import { startEmulatorStack, type EmulatorStack, type EmulatorStackOptions } fro
 export const PUBLIC_URL = 'https://callbridge.test';
 export const API_TOKEN = 'e2e-api-token-0123456789';
 
-/** The real app, booted in-process on a free port against the emulators. */
+/**
+ * The real app, booted in-process on a free port against the emulators. The e2e project maps `src/` imports to the
+ * build in `dist/` (jest.config.js): the app is the compiled one that ships, so build before running these suites.
+ */
 export interface Harness {
   readonly app: NestExpressApplication;
   readonly stack: EmulatorStack;
@@ -50,6 +53,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         TWILIO_PHONE_NUMBER: '+15550100000',
         LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
         DATABASE_URL: databaseUrl,
+        // The suites assert what the analysis hears, not how the OS schedules it: an idle-priority thread on a box
+        // busy with other work would move its calls to the event loop mid-turn.
+        VAD_THREAD_PRIORITY: 'normal',
         ...env,
       },
     });

@@ -18,8 +18,10 @@ import {
   BENCH_ENV,
   PRODUCTION_NODE_FLAGS,
   SIGNED_STREAM_URL,
+  VAD_THREAD_PRIORITIES,
   type AppAudioWindow,
   type TargetConfig,
+  type VadThreadPriority,
 } from './bench-env.js';
 import { sleep } from './clock.js';
 import { FRAME_MS } from './conversation.js';
@@ -29,7 +31,6 @@ import type { LoadResult, PrepareArgs } from './loadgen.js';
 import type { ProcWindow } from './proc-stats.js';
 import { judgeUpperTarget, medianInterval, type TargetVerdict } from './median-interval.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
-import { VAD_THREADS, type VadThread } from '../../src/media/audio/silero-thread.js';
 import { attributeTail, describeTail, TIMELINE_KIND_NAMES, type TailAttribution } from './tail-attribution.js';
 
 export type Mode = 'pipe' | 'pipe2' | 'relay' | 'fork';
@@ -42,7 +43,7 @@ const P99_BUDGET_MS = 5;
 const RELAY_P99_VS_PIPE_TARGET = 1.5;
 /**
  * Share of the model's windows the app may settle by the first stage because the model was behind, %. Past it the
- * run fails: the app kept its latency by not doing its analysis (a saturated event loop, or a starved worker).
+ * run fails: the app kept its latency by not doing its analysis (a saturated event loop, or a starved thread).
  */
 const MODEL_SKIP_BUDGET_PCT = 1;
 
@@ -78,8 +79,8 @@ interface Options {
   readonly pin: boolean;
   /** Runs per mode; the run with the median p99 is reported, with the spread. */
   readonly repeat: number;
-  /** Where the app runs Silero (`VAD_THREAD`); unset = the app's default. */
-  readonly vadThread?: VadThread;
+  /** The app's analysis thread priority (`VAD_THREAD_PRIORITY`); unset = the service's default. */
+  readonly vadPriority?: VadThreadPriority;
 }
 
 interface ModeResult {
@@ -144,7 +145,7 @@ function parseOptions(): Options {
       'alloc-prof': { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
-      'vad-thread': { type: 'string' },
+      'vad-priority': { type: 'string' },
       profile: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       json: { type: 'string' },
@@ -156,7 +157,7 @@ function parseOptions(): Options {
       'npm run bench -- [--calls 200] [--seconds 20] [--warmup 3] [--modes pipe,relay,pipe2,fork]\n' +
         '                 [--sweep [--sweep-seconds 10] [--sweep-start 100] [--sweep-step 100] [--sweep-max 1000]]\n' +
         '                 [--profile] [--no-probe] [--verbose] [--json results.json] [--dump prefix] [--node-args="..."] [--bare-node] [--quiet-wait 120]\n' +
-        '                 [--repeat 1] [--pin] [--alloc-prof] [--vad-thread main|worker|analysis]\n',
+        '                 [--repeat 1] [--pin] [--alloc-prof] [--vad-priority idle|normal]\n',
     );
     process.exit(0);
   }
@@ -170,10 +171,10 @@ function parseOptions(): Options {
     .map((m) => m.trim())
     .filter(Boolean) as Mode[];
   for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m} (modes: ${MODES.join(', ')})`);
-  // Unset: the app's own default (VAD_THREAD's), which is what the bench should measure.
-  const vadThread = values['vad-thread'] as VadThread | undefined;
-  if (vadThread !== undefined && !VAD_THREADS.includes(vadThread))
-    throw new Error(`--vad-thread must be one of ${VAD_THREADS.join(', ')}`);
+  // Unset: the service's own default, which is what the bench should measure.
+  const vadPriority = values['vad-priority'] as VadThreadPriority | undefined;
+  if (vadPriority !== undefined && !VAD_THREAD_PRIORITIES.includes(vadPriority))
+    throw new Error(`--vad-priority must be one of ${VAD_THREAD_PRIORITIES.join(', ')}`);
   return {
     calls: Math.round(int('calls', values.calls, 1)),
     seconds: int('seconds', values.seconds, 1),
@@ -197,7 +198,7 @@ function parseOptions(): Options {
     allocProf: values['alloc-prof']!,
     pin: values.pin!,
     repeat: Math.max(1, Math.round(int('repeat', values.repeat, 1))),
-    vadThread,
+    vadPriority,
   };
 }
 
@@ -339,7 +340,7 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
       agentUrl: `ws://127.0.0.1:${lg.agentPort}`,
       probe: isApp && o.probe ? { calls, maxFrames } : undefined,
       trace: !!o.dump,
-      vadThread: o.vadThread,
+      vadPriority: o.vadPriority,
     };
     let profileDir: string | undefined;
     const execArgv: string[] = [...o.nodeArgs];
@@ -476,7 +477,7 @@ async function runMode(mode: Mode, calls: number, seconds: number, o: Options): 
       warnings.push(`busy box: ${background.cpuPct.toFixed(0)} % of a core used by other processes`);
     const waitPct = (tw.sched.waitMs / tw.wallMs) * 100;
     if (waitPct > 10) warnings.push(`contended: the target waited ${waitPct.toFixed(0)} % of the window for a core`);
-    // Steady runs have no full collection in the window; the intermittent storm (bench README) has one a second.
+    // Steady runs have no full collection in the window; an intermittent GC storm (README) has one a second.
     if (tw.gc.major >= GC_STORM_MAJOR)
       warnings.push(`GC storm: ${tw.gc.major} full collections, ${tw.gc.majorMs.toFixed(0)} ms`);
     const verdict =
@@ -661,6 +662,7 @@ function details(r: ModeResult): string {
         (r.metrics ? `; barge-ins ${r.metrics.bargeIns}` : ''),
     );
   }
+  if (r.mode === 'relay') lines.push(`  barge-in: ${describeClears(r)}`);
   if (r.metrics)
     lines.push(`  app counters: ${r.metrics.media} media frames counted; dropped ${JSON.stringify(r.metrics.dropped)}`);
   if (r.lossNotes.length) lines.push(`  notes: ${r.lossNotes.join('; ')}`);
@@ -685,6 +687,15 @@ function profileReport(r: ModeResult): string {
   return lines.join('\n');
 }
 
+/** Barge-in latency: each `clear` the relay sent, after the send of the caller's onset frame before it. */
+function describeClears(r: ModeResult): string {
+  const c = Histogram.from(r.load.clearAfterOnset).summary();
+  const apart = r.load.clearsWithoutOnset ? `; ${r.load.clearsWithoutOnset} clears without an onset before them` : '';
+  return c.count
+    ? `clear after the caller's onset p50 ${f(c.p50, 0)} / p99 ${f(c.p99, 0)} / max ${f(c.max, 0)} ms (${c.count} clears in the window${apart})`
+    : `no clear after a caller's onset in the window${apart}`;
+}
+
 /** The app target's audio counters (a pipe target has none). */
 function appAudio(w: ProcWindow): AppAudioWindow | undefined {
   return (w as ProcWindow & { audio?: AppAudioWindow }).audio;
@@ -697,7 +708,7 @@ function modelSkippedPct(w: ProcWindow): number | undefined {
   return (a.skipped / (a.windows + a.skipped)) * 100;
 }
 
-/** Streams the analysis thread (`VAD_THREAD=analysis`) was too starved to keep, over the window. */
+/** Streams the analysis thread was too starved (or too dead) to keep, over the window. */
 function streamsMoved(w: ProcWindow): number {
   return appAudio(w)?.streamsMoved ?? 0;
 }
@@ -765,7 +776,8 @@ function criteria(results: readonly ModeResult[]): string {
   }
   if (relay)
     out.push(
-      `- Relay: ${f(relay.callsPerCore, 0)} calls per core by CPU (${f(relay.cpuPct / relay.calls, 3)} % of a core per call).`,
+      `- Relay: ${f(relay.callsPerCore, 0)} calls per core by CPU (${f(relay.cpuPct / relay.calls, 3)} % of a core per call); ` +
+        `barge-in: ${describeClears(relay)}.`,
     );
   for (const m of ['pipe', 'pipe2'] as const) {
     const r = by.get(m);

@@ -16,6 +16,8 @@ export interface Conversation {
   readonly frames: number;
   /** Share of labelled speech frames per track over the cycle. */
   readonly speech: { readonly inbound: number; readonly outbound: number };
+  /** Frame of the cycle where the caller's labelled speech starts (a relay's barge-in follows it). */
+  readonly callerOnset: number;
   readonly description: string;
 }
 
@@ -83,6 +85,7 @@ export function buildConversation(): Conversation {
     outbound,
     frames,
     speech: { inbound: inboundSpeech / frames, outbound: outboundSpeech / frames },
+    callerOnset: caller.first - Math.max(0, caller.first - MARGIN_FRAMES),
     description:
       `caller ${CALLER_CLIP} / agent ${AGENT_CLIP}, turn-taking, ${((frames * FRAME_MS) / 1000).toFixed(2)} s cycle, ` +
       `speech ${((inboundSpeech / frames) * 100).toFixed(0)} % caller / ${((outboundSpeech / frames) * 100).toFixed(0)} % agent`,

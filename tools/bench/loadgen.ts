@@ -53,6 +53,13 @@ export interface LoadResult {
   readonly callsWithLoss: number;
   readonly echoed: number;
   readonly client: { agentMedia: number; marksEchoed: number; clears: number; other: number; closedByServer: number };
+  /**
+   * Relay: each `clear` the app sent in the window, timed from the send of the caller's onset frame before it (the
+   * first labelled speech frame of the turn): barge-in latency. Clears more than {@link BARGE_IN_MAX_MS} after the
+   * last onset are counted apart, as clears without an onset.
+   */
+  readonly clearAfterOnset: SerializedHistogram;
+  readonly clearsWithoutOnset: number;
   /** Send (here) → upstream receive (here), frames sent in the window, ms. */
   readonly latency: SerializedHistogram;
   /** How late the generator sent frames against the schedule, in the window, ms. */
@@ -61,6 +68,9 @@ export interface LoadResult {
   readonly proc: ProcWindow | undefined;
   readonly sendTimes?: { inbound: Float64Array[]; outbound: Float64Array[] };
 }
+
+/** A clear later than this after the caller's last onset is not that onset's barge-in (ms). */
+export const BARGE_IN_MAX_MS = 2000;
 
 const CHUNK_KEY = Buffer.from('"chunk":"');
 const TRACK_KEY = Buffer.from('"track":"');
@@ -134,6 +144,8 @@ let echoed = 0;
 let closedByServer = 0;
 const latency = new Histogram();
 const sendLag = new Histogram();
+const clearAfterOnset = new Histogram();
+let clearsWithoutOnset = 0;
 let winStart = Number.POSITIVE_INFINITY;
 let winEnd = Number.POSITIVE_INFINITY;
 let procWindow: ProcWindow | undefined;
@@ -289,9 +301,23 @@ function onServerFrame(call: Call, data: Buffer): void {
     call.ws!.send(
       `{"event":"mark","sequenceNumber":"${++call.seq}","streamSid":"${call.streamSid}","mark":{"name":${JSON.stringify(f.mark.name)}}}`,
     );
-  } else if (f.event === 'clear') call.clears++;
-  else if (f.event === 'media') call.agentMedia++;
+  } else if (f.event === 'clear') {
+    call.clears++;
+    timeClear(call, monoMs());
+  } else if (f.event === 'media') call.agentMedia++;
   else call.other++;
+}
+
+/** Times a clear from the send of the caller's latest onset frame (the conversation's `callerOnset`), in the window. */
+function timeClear(call: Call, t: number): void {
+  if (t < winStart || t >= winEnd) return;
+  const last = call.frame - 1;
+  const n = conversation.frames;
+  // The latest frame k <= last whose place in the cycle, (offset + k) mod n, is the onset.
+  const k = last - ((((last + call.offset - conversation.callerOnset) % n) + n) % n);
+  const sentAt = k >= 0 ? call.sendIn[k]! : Number.NaN;
+  if (Number.isFinite(sentAt) && t - sentAt <= BARGE_IN_MAX_MS) clearAfterOnset.recordMs(t - sentAt);
+  else clearsWithoutOnset++;
 }
 
 function sendFrames(call: Call, lagMs: number): void {
@@ -450,6 +476,8 @@ async function stop(): Promise<LoadResult> {
       other: sum.other,
       closedByServer,
     },
+    clearAfterOnset: clearAfterOnset.toJSON(),
+    clearsWithoutOnset,
     latency: latency.toJSON(),
     sendLag: sendLag.toJSON(),
     window: { start: winStart, end: winEnd },

@@ -1,7 +1,7 @@
 /**
- * How sure a median of a few noisy runs is. On a shared 2-core VM the relay's paired p99 ratio moves by ±0.4× from
- * one round to the next (bench README), so a median of a handful of rounds can land on either side of a target by
- * chance; the verdict says so instead of picking a side.
+ * How sure a median of a few noisy runs is. On a small shared VM the relay's paired p99 ratio moves a lot from one
+ * round to the next, so a median of a handful of rounds can land on either side of a target by chance; the verdict
+ * says so instead of picking a side.
  */
 
 /** A confidence interval for a median: the `lowRank`-th and `highRank`-th smallest samples (1-based). */

@@ -12,13 +12,12 @@ import { constants as perf } from 'node:perf_hooks';
 export const TIMELINE_KIND = {
   /** A gap of more than 5 ms between two ticks of a 1 ms timer, whatever filled it. */
   stall: 0,
-  /** One Silero `session.run` (native, synchronous on the main thread). */
+  /** One Silero `session.run` on the event loop (native, synchronous): the fallback's, when streams moved there. */
   model: 64,
   /**
    * A tick of the 1 ms timer in which the main thread waited at least {@link PREEMPTED_MIN_WAIT_MS} for a core
-   * (runnable, not running: another thread or a kernel thread had it). On the 2-core VM of 2026-11-29 the kernel's
-   * DAMON thread (`kdamond`) took a core for about 3 ms twice a second: under the 5 ms stall threshold, yet a
-   * queue of 30–60 frames each time.
+   * (runnable, not running: another thread or a kernel thread had it). A kernel thread that takes the core for a few
+   * ms stays under the 5 ms stall threshold, yet queues tens of frames.
    */
   preempted: 128,
 } as const;

@@ -8,9 +8,7 @@ import { createRequire } from 'node:module';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.factory.js';
-import { batchHelperThreads } from '../../src/common/helper-threads.js';
 import { AUDIO_PROCESSOR, type AudioProcessor } from '../../src/media/audio/audio-processor.interface.js';
-import { SileroAudioProcessor } from '../../src/media/audio/silero-audio.processor.js';
 import { ThreadedAudioProcessor } from '../../src/media/audio/threaded-audio.processor.js';
 import { MediaSession } from '../../src/media/session/media-session.js';
 import type { TwilioInboundFrame } from '../../src/protocol/twilio-media.js';
@@ -49,9 +47,9 @@ function installProbe(calls: number, maxFrames: number): void {
 }
 
 /**
- * How long each Silero batch blocks the event loop: onnxruntime-node runs `session.run` synchronously on the main
- * thread (inside a setImmediate). Times the native call; one clock read either side. With `--dump`, each run also goes
- * on the window's timeline.
+ * How long each Silero batch blocks the event loop, when the fallback runs one there (the analysis thread's runs are
+ * in another isolate, out of this binding's reach): onnxruntime-node runs `session.run` synchronously. Times the
+ * native call; one clock read either side. With `--dump`, each run also goes on the window's timeline.
  */
 const modelRuns = new Histogram();
 let modelRunWindows = 0;
@@ -135,44 +133,29 @@ try {
       ...BENCH_ENV,
       PORT: '0',
       MEDIA_MODE: config.mode,
-      ...(config.vadThread ? { VAD_THREAD: config.vadThread } : {}),
+      ...(config.vadPriority ? { VAD_THREAD_PRIORITY: config.vadPriority } : {}),
       ...(config.mode === 'relay' ? { AGENT_STREAM_URL: config.agentUrl } : {}),
     },
   });
   await app.listen(0, '127.0.0.1');
-  // As main.ts does once the app listens: the bench measures the service as it runs.
-  batchHelperThreads();
   const port = (app.getHttpServer().address() as AddressInfo).port;
   // One liveness probe, as an orchestrator sends within seconds of a start: the HTTP middleware opens the log context
   // (AsyncLocalStorage), which on Node 20 installs async hooks for the rest of the process's life. A deployed app
   // always runs with them; without this request the bench would measure an app that never does.
   await (await fetch(`http://127.0.0.1:${port}/health/live`)).arrayBuffer();
-  // Silero batcher counters (the default processor's, or its analysis thread's), as deltas over the window.
+  // The analysis thread's model counters and the fallback's moves, as deltas over the window.
   const processor = app.get<AudioProcessor>(AUDIO_PROCESSOR, { strict: false });
+  if (!(processor instanceof ThreadedAudioProcessor)) throw new Error('the app under test has another audio processor');
   const batch = () => {
-    if (processor instanceof ThreadedAudioProcessor) {
-      const t = processor.analysisStats;
-      return {
-        runs: t.runs,
-        windows: t.windows,
-        largestBatch: t.largestBatch,
-        skipped: t.skipped,
-        model: t.modelWindows,
-        moved: processor.fallbackStats.streamsMoved,
-      };
-    }
-    if (!(processor instanceof SileroAudioProcessor))
-      return { runs: 0, windows: 0, largestBatch: 0, skipped: 0, model: 0, moved: 0 };
-    const streams = (
-      processor as unknown as { streams: Set<{ stats: { modelWindows: number; modelSkippedWindows?: number } }> }
-    ).streams;
-    let skipped = 0;
-    let model = 0;
-    for (const st of streams) {
-      skipped += st.stats.modelSkippedWindows ?? 0;
-      model += st.stats.modelWindows;
-    }
-    return { ...processor.batchStats, skipped, model, moved: 0 };
+    const t = processor.analysisStats;
+    return {
+      runs: t.runs,
+      windows: t.windows,
+      largestBatch: t.largestBatch,
+      skipped: t.skipped,
+      model: t.modelWindows,
+      moved: processor.fallbackStats.streamsMoved,
+    };
   };
   let batch0 = batch();
   serve({

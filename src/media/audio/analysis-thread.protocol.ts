@@ -9,8 +9,14 @@ import type { ThreadPriority } from './thread-priority.js';
  * a copy of each payload and one `postMessage` per flush, not a structured clone per frame.
  */
 
-/** What the worker is started with. `onError` cannot cross a thread: the worker reports errors as messages. */
-export type AnalysisWorkerData = Omit<SileroAudioProcessorOptions, 'onError'>;
+/**
+ * What the worker is started with: its processor's options (`onError` cannot cross a thread: the worker reports errors
+ * as messages), and whether to lower its own priority once the model has loaded.
+ */
+export interface AnalysisWorkerData {
+  readonly processor: Omit<SileroAudioProcessorOptions, 'onError'>;
+  readonly lowerPriority: boolean;
+}
 
 /** Main thread → worker. Control messages are ordered with the frames: pending frames are flushed before each. */
 export type ToAnalysisThread =

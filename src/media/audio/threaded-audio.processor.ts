@@ -9,7 +9,7 @@ import type {
   AudioStreamOptions,
   AudioStreamStats,
 } from './audio-processor.interface.js';
-import type { SileroAudioProcessorOptions } from './audio-processor.options.js';
+import { resolveAudioProcessorOptions, type SileroAudioProcessorOptions } from './audio-processor.options.js';
 import {
   FrameBatchWriter,
   readFrameBatch,
@@ -19,47 +19,80 @@ import {
   type ToAnalysisThread,
 } from './analysis-thread.protocol.js';
 import { SileroAudioProcessor } from './silero-audio.processor.js';
-import { threadEntry } from './thread-entry.js';
 import type { ThreadPriority } from './thread-priority.js';
 
 /** Options of {@link ThreadedAudioProcessor}: the default processor's, plus the thread's own. */
-export interface ThreadedAudioProcessorOptions extends Omit<SileroAudioProcessorOptions, 'modelThread'> {
+export interface ThreadedAudioProcessorOptions extends SileroAudioProcessorOptions {
+  /**
+   * The analysis thread's CPU priority. `normal` (default): an ordinary thread. `idle`: once its model has loaded, the
+   * thread lowers itself (itself only) to Linux `SCHED_IDLE` with util-linux `chrt` (nice 19 without `chrt`; nothing
+   * off Linux), so that it never preempts the event loop; the price is starvation when every core is busy, which
+   * moves streams to the event loop (below). Off by default because it trades analysis for the event loop's latency:
+   * the host decides. See docs/decisions/0012-analysis-thread-priority-opt-in.md.
+   */
+  readonly threadPriority?: 'normal' | 'idle';
+  /**
+   * The compiled thread entry, `analysis-thread.worker.js` (a `file:` URL, or a path). Default: the file beside this
+   * module, where `tsc` and the published package put it. Give it when a bundler moves files: ship the worker file and
+   * the modules it imports, and point here.
+   */
+  readonly workerUrl?: URL | string;
   /** Frames cross to the analysis thread at least this often (ms); it adds up to this to detection delay. Default 10. */
   readonly flushIntervalMs?: number;
   /**
    * Frames the thread has not taken after this long (ms) mean it is starved: every open stream moves to the event
-   * loop, and so do new ones until the thread catches up. Default 1000: a burst of 100 calls connecting at once on a
-   * 2-core box starved the thread for 370–590 ms (bench README), and moving streams costs them their analysis state.
+   * loop, and so do new ones until the thread catches up. Default 1000: a burst of calls connecting at once starves it
+   * briefly, and moving streams costs them their analysis state (docs/decisions/0010-analysis-thread-and-fallback.md).
    */
   readonly starvedAfterMs?: number;
-  /** The thread's entry file. Default: `analysis-thread.worker.js` beside this file (tests give a stand-in). */
-  readonly workerFile?: URL;
 }
 
+/** What the processor needs of its thread: a `Worker`, or a stand-in (tests). */
+export interface AnalysisThreadPort {
+  postMessage(message: ToAnalysisThread, transfer?: ArrayBuffer[]): void;
+  on(event: 'message', listener: (message: FromAnalysisThread) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
+/** Starts the analysis thread. */
+export type SpawnAnalysisThread = (url: URL | string, data: AnalysisWorkerData) => AnalysisThreadPort;
+
+/** The parts of a {@link ThreadedAudioProcessor} a test may replace. */
+export interface ThreadedAudioProcessorParts {
+  /** Starts the thread. Default: a `Worker` on `workerUrl`. */
+  readonly spawn?: SpawnAnalysisThread;
+  /** The event loop's processor, for streams that move. Default: a `SileroAudioProcessor` with the same options. */
+  readonly fallback?: SileroAudioProcessor;
+}
+
+const spawnWorker: SpawnAnalysisThread = (url, data) => new Worker(url, { workerData: data });
+
+/** Batching in the thread, where a model run blocks nothing: bigger, less frequent runs share their fixed cost. */
+const THREAD_BATCH = { maxBatch: 128, batchIntervalMs: 20 } as const;
+
 /**
- * The default analysis (`SileroAudioProcessor`: energy gate, DTMF, reorder buffer, turns, and Silero) in a worker
- * thread of its own, whole. The event loop only copies each frame's payload into a batch that crosses every 10 ms
- * (one transferred buffer), so a relay's event loop does little more than parse and forward; events come back by
- * message, a few ms later than on the event loop, well inside barge-in's 200 ms.
+ * The default processor: the whole analysis (`SileroAudioProcessor`: energy gate, DTMF, reorder buffer, turns, and
+ * Silero) in one worker thread. The event loop only copies each frame's payload into a batch that crosses every
+ * `flushIntervalMs` (one transferred buffer), and events come back by message, a few ms later than on the event loop.
  *
- * The thread runs at idle priority, like the model's worker: at normal priority it preempted the event loop, which
- * then waited for a core twice as long (bench README). The price is starvation when the app's other threads fill
- * every core. So a batch the thread leaves untaken for `starvedAfterMs` (1 s) moves every open stream to the event loop
- * (a {@link SileroAudioProcessor} as `VAD_THREAD=worker` runs it: first stage on the event loop, Silero in its own
- * idle-priority thread, itself falling back to the event loop; loaded at boot): a track that was in a turn gets
- * its `speech.stopped` at the last frame pushed, and analysis starts afresh there. New streams open on the event loop
- * too until the thread has taken everything sent to it. Once it has kept up for 1 s, each stream on the event loop
- * goes back to it between turns (a burst of new calls starves it briefly, and must not leave those calls on the event
- * loop for good). If the thread dies, streams move to the event loop for good.
+ * Fallback (docs/decisions/0010-analysis-thread-and-fallback.md): a batch the thread leaves untaken for
+ * `starvedAfterMs` moves every open stream to an in-process `SileroAudioProcessor` on the event loop, whose model is
+ * loaded then, on first need. A track that was in a turn gets its `speech.stopped` at the last frame pushed, and
+ * analysis starts afresh there. New streams open on the event loop too until the thread has taken everything sent to
+ * it; once it has kept up for 1 s, each moved stream goes back to it between turns. If the thread dies, streams stay on
+ * the event loop for good.
  */
 export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ThreadedAudioProcessor.name);
   private readonly workerData: AnalysisWorkerData;
   private readonly flushIntervalMs: number;
   private readonly starvedAfterMs: number;
-  private readonly workerFile: URL;
+  private readonly workerUrl: URL | string;
   private readonly local: SileroAudioProcessor;
-  private worker: Worker | undefined;
+  private worker: AnalysisThreadPort | undefined;
   private ready: Promise<void> | undefined;
   private dead: Error | undefined;
   private shutDown = false;
@@ -81,24 +114,35 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
   private streamsMoved = 0;
   private totals: AnalysisTotals = { runs: 0, windows: 0, largestBatch: 0, modelWindows: 0, skipped: 0 };
 
-  constructor(options: ThreadedAudioProcessorOptions = {}) {
-    const { onError, flushIntervalMs, starvedAfterMs, workerFile, ...rest } = options;
-    this.workerData = rest;
+  private readonly spawn: SpawnAnalysisThread;
+
+  constructor(options: ThreadedAudioProcessorOptions = {}, parts: ThreadedAudioProcessorParts = {}) {
+    const { onError, flushIntervalMs, starvedAfterMs, workerUrl, threadPriority, ...processor } = options;
     this.flushIntervalMs = flushIntervalMs ?? 10;
     this.starvedAfterMs = starvedAfterMs ?? 1000;
     if (!(this.flushIntervalMs > 0 && this.flushIntervalMs <= 100))
       throw new Error('ThreadedAudioProcessor: flushIntervalMs must be in (0, 100]');
     if (!(this.starvedAfterMs > this.flushIntervalMs))
       throw new Error('ThreadedAudioProcessor: starvedAfterMs must exceed flushIntervalMs');
-    this.workerFile = workerFile ?? threadEntry(import.meta.url, 'analysis-thread.worker.js');
-    // A starved spell degrades to what `VAD_THREAD=worker` does, not to the model blocking the event loop. Building it
-    // validates the options the thread gets too, so a bad one fails the boot on this thread, with its message.
-    this.local = new SileroAudioProcessor({ ...rest, modelThread: 'worker', onError });
+    if (threadPriority !== undefined && threadPriority !== 'normal' && threadPriority !== 'idle')
+      throw new Error(`ThreadedAudioProcessor: threadPriority must be 'normal' or 'idle'`);
+    this.workerUrl = workerUrl ?? new URL('./analysis-thread.worker.js', import.meta.url);
+    const inThread = {
+      ...processor,
+      maxBatch: processor.maxBatch ?? THREAD_BATCH.maxBatch,
+      batchIntervalMs: processor.batchIntervalMs ?? THREAD_BATCH.batchIntervalMs,
+    };
+    // Validated here too, so a bad option fails the boot on this thread, with its message.
+    resolveAudioProcessorOptions(inThread);
+    this.workerData = { processor: inThread, lowerPriority: threadPriority === 'idle' };
+    this.spawn = parts.spawn ?? spawnWorker;
+    // The fallback: on the event loop, with the event loop's batching; its model loads on its first run.
+    this.local = parts.fallback ?? new SileroAudioProcessor({ ...processor, onError });
   }
 
-  /** Starts the thread and loads the model in it, and the fallback's (rejects if either cannot). */
+  /** Starts the thread and loads the model in it (rejects if it cannot). */
   async warmUp(): Promise<void> {
-    this.ready ??= Promise.all([this.start(), this.local.warmUp()]).then(() => undefined);
+    this.ready ??= this.start();
     await this.ready;
   }
 
@@ -107,7 +151,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     await this.warmUp();
   }
 
-  /** Nest: the last shutdown hook (sessions end their streams before it): stops the thread, frees both models. */
+  /** Nest: the last shutdown hook (sessions end their streams before it): stops the thread, frees the models. */
   async onApplicationShutdown(): Promise<void> {
     this.shutDown = true;
     clearTimeout(this.flushTimer);
@@ -121,7 +165,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
     await this.local.onApplicationShutdown();
   }
 
-  /** The thread's CPU priority. */
+  /** The CPU priority the thread got (`normal` unless `threadPriority: 'idle'` was asked for and granted). */
   get priority(): ThreadPriority {
     return this.threadPriority;
   }
@@ -250,7 +294,7 @@ export class ThreadedAudioProcessor implements AudioProcessor, OnModuleInit, OnA
   }
 
   private start(): Promise<void> {
-    const worker = new Worker(this.workerFile, { workerData: this.workerData });
+    const worker = this.spawn(this.workerUrl, this.workerData);
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
       let started = false;
