@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import twilio from 'twilio';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -126,18 +127,12 @@ describe(MediaStreamClient.name, () => {
       const outbound = media.filter((m) => m.media.track === 'outbound');
       expect(outbound.slice(0, 3).map((m) => bytes(m)[0])).toEqual([0xff, 0x20, 0xff]);
 
-      // Pacing from an absolute clock (server and client share performance.now()): frame k leaves at start + k*20 ms,
-      // never early, and lateness does not accumulate over the stream. Single late frames are the machine's business
-      // (another process may hold the CPU), so only the median and the tail are bounded.
+      // Pacing from an absolute clock (server and client share performance.now()): frame k never leaves before
+      // start + k*20 ms. How late it may be is the machine's business; the FramePacer spec below proves no drift.
       const lateness = server.frames
         .filter((f) => f.json?.event === 'media' && f.json.media.track === 'inbound')
         .map((f, k) => f.at - client.startPerf - k * 20);
-      const sorted = [...lateness].sort((x, y) => x - y);
-      expect(sorted[0]).toBeGreaterThan(-1);
-      expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(15);
-      // The median of the last five, not their mean: one frame behind a GC pause of the test process is not drift.
-      const tail = [...lateness.slice(-5)].sort((x, y) => x - y)[2]!;
-      expect(tail).toBeLessThan(15);
+      expect(Math.min(...lateness)).toBeGreaterThan(-1);
 
       const stop = server.frames.find((f) => f.json?.event === 'stop')!.json!;
       expect(stop).toEqual({
@@ -296,29 +291,24 @@ describe(MediaStreamClient.name, () => {
 });
 
 describe(FramePacer.name, () => {
-  it('schedules from an absolute start: a blocked tick is followed by catch-up, not drift', async () => {
-    const at: number[] = [];
-    const pacer = new FramePacer(20, (i) => {
-      at.push(performance.now());
-      if (i === 3) {
-        const until = performance.now() + 70;
-        while (performance.now() < until) {
-          /* block the event loop like a GC pause */
-        }
-      }
-    });
+  afterEach(() => jest.useRealTimers());
+
+  it('schedules from an absolute start: a held-up tick is followed by catch-up, not drift', () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    const late: number[] = [];
+    const pacer = new FramePacer(20, (_i, lateMs) => late.push(lateMs));
     pacer.start();
-    await sleep(400);
+    jest.advanceTimersByTime(30);
+    pacer.stall(100);
+    jest.advanceTimersByTime(99);
+    expect(late).toHaveLength(2);
+    jest.advanceTimersByTime(1);
+    // Ticks 2..6 were due at 40..120 ms and all run at 130 ms.
+    expect(late).toEqual([0, 0, 90, 70, 50, 30, 10]);
+    // Back on the k*20 grid afterwards: ticks 7..10 at 140..200 ms, on time.
+    jest.advanceTimersByTime(70);
+    expect(late).toEqual([0, 0, 90, 70, 50, 30, 10, 0, 0, 0, 0]);
     pacer.stop();
-    const t0 = pacer.startedAt;
-    // 400 ms → ticks 0..20, whatever the pause did.
-    expect(at.length).toBeGreaterThanOrEqual(19);
-    expect(at.length).toBeLessThanOrEqual(22);
-    // After the pause, ticks are back on the k*20 grid: never early, and typically on time. A pacer that drifted
-    // would stay ~70 ms late; one stray late tick (a GC pause of the test process) is not drift, so the median judges.
-    const lateness = at.slice(10).map((x, j) => x - t0 - (j + 10) * 20);
-    expect(Math.min(...lateness)).toBeGreaterThan(-1);
-    expect([...lateness].sort((x, y) => x - y)[Math.floor(lateness.length / 2)]).toBeLessThan(10);
   });
 });
 
