@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MEDIA_STREAM_PLAN, type MediaStreamPlan } from '../twilio/media-stream-plan.port.js';
 import { AUDIO_PROCESSOR } from './audio/audio-processor.interface.js';
-import { ThreadedAudioProcessor } from './audio/threaded-audio.processor.js';
 import { MEDIA_MODULE_OPTIONS, ConfigurableMediaModule } from './media.module-definition.js';
 import { RESOLVED_MEDIA_OPTIONS } from './media.constants.js';
 import { MediaExceptionFilter } from './media-exception.filter.js';
@@ -27,7 +26,10 @@ const STREAM_PLANS: Record<ResolvedMediaOptions['mode'], MediaStreamPlan> = {
     { provide: RESOLVED_MEDIA_OPTIONS, useFactory: resolveMediaOptions, inject: [MEDIA_MODULE_OPTIONS] },
     {
       provide: AUDIO_PROCESSOR,
-      useFactory: (o: ResolvedMediaOptions) => o.audioProcessor ?? new ThreadedAudioProcessor(o.audioProcessorOptions),
+      // Loaded only when no processor is given, so a host that brings its own never loads onnxruntime.
+      useFactory: async (o: ResolvedMediaOptions) =>
+        o.audioProcessor ??
+        new (await import('./audio/threaded-audio.processor.js')).ThreadedAudioProcessor(o.audioProcessorOptions),
       inject: [RESOLVED_MEDIA_OPTIONS],
     },
     {
